@@ -1,0 +1,9 @@
+import { Command } from "@effect/cli"
+import { VERSION } from "./version.js"
+
+export const rootCommand = Command.make("polybackfill").pipe(
+  Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
+  Command.withSubcommands([])
+)
+
+export const cli = Command.run(rootCommand, { name: "polybackfill", version: VERSION })

@@ -1,0 +1,83 @@
+import { Option, Redacted } from "effect"
+import { UsageError } from "./errors.js"
+import { redactUrl } from "./redact.js"
+
+export const DEFAULT_DATABASE = "polymarket"
+
+export const DEFAULT_SOURCES = {
+  gamma: "https://gamma-api.polymarket.com",
+  dataApi: "https://data-api.polymarket.com",
+  goldsky:
+    "https://api.goldsky.com/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs/orderbook-subgraph/0.0.1/gn",
+  rpc: ["https://polygon-rpc.com"]
+} as const
+
+/** What the environment says about ClickHouse (the runbooks' variable names). */
+export interface ClickHouseEnv {
+  readonly url: Option.Option<string>
+  readonly host: Option.Option<string>
+  readonly port: Option.Option<number>
+  readonly user: Option.Option<string>
+  readonly password: Option.Option<Redacted.Redacted<string>>
+  readonly database: Option.Option<string>
+}
+
+/** What the flags say; flags win over the environment. */
+export interface ClickHouseFlags {
+  readonly url: Option.Option<string>
+  readonly database: Option.Option<string>
+}
+
+/** A ClickHouse to talk to: a configured server, or the local one polybackfill manages. */
+export type ClickHouseTarget =
+  | { readonly _tag: "Remote"; readonly url: string; readonly username: string; readonly password: Redacted.Redacted<string>; readonly database: string }
+  | { readonly _tag: "Managed"; readonly database: string }
+
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
+
+export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): ClickHouseTarget | UsageError => {
+  const database = Option.firstSomeOf([flags.database, env.database]).pipe(Option.getOrElse(() => DEFAULT_DATABASE))
+  if (!DATABASE_NAME.test(database)) {
+    return new UsageError({ message: `invalid database name "${database}": use letters, digits and underscores (set --database or CLICKHOUSE_DATABASE)` })
+  }
+  const explicitUrl = Option.firstSomeOf([flags.url, env.url])
+  const rawUrl = Option.isSome(explicitUrl)
+    ? explicitUrl
+    : Option.map(env.host, (host) => {
+        const withScheme = /^https?:\/\//.test(host) ? host : `http://${host}`
+        return Option.match(env.port, { onNone: () => withScheme, onSome: (port) => `${withScheme.replace(/:\d+$/, "")}:${port}` })
+      })
+  if (Option.isNone(rawUrl)) return { _tag: "Managed", database }
+  let url: URL
+  try {
+    url = new URL(rawUrl.value)
+  } catch {
+    return new UsageError({ message: `invalid ClickHouse URL ${redactUrl(rawUrl.value)}: expected http(s)://host:8123 (set --clickhouse-url or CLICKHOUSE_URL)` })
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return new UsageError({ message: `ClickHouse URL must use http or https (the HTTP interface, port 8123 by default), got ${url.protocol}` })
+  }
+  const username = url.username !== "" ? decodeURIComponent(url.username) : Option.getOrElse(env.user, () => "default")
+  const password =
+    url.password !== "" ? Redacted.make(decodeURIComponent(url.password)) : Option.getOrElse(env.password, () => Redacted.make(""))
+  url.username = ""
+  url.password = ""
+  const pathDb = url.pathname.replace(/^\/+|\/+$/g, "")
+  url.pathname = "/"
+  const dbFromUrl = pathDb !== "" && Option.isNone(flags.database) && Option.isNone(env.database) ? pathDb : database
+  if (!DATABASE_NAME.test(dbFromUrl)) {
+    return new UsageError({ message: `invalid database name "${dbFromUrl}" in the ClickHouse URL path: use letters, digits and underscores` })
+  }
+  return { _tag: "Remote", url: url.toString().replace(/\/$/, ""), username, password, database: dbFromUrl }
+}
+
+/** Source base URLs, after flags and environment. */
+export interface SourceUrls {
+  readonly gamma: string
+  readonly dataApi: string
+  readonly goldsky: string
+  readonly rpc: ReadonlyArray<string>
+}
+
+export const splitRpcUrls = (value: string): Array<string> =>
+  value.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
