@@ -4,6 +4,7 @@ import { UsageError } from "../domain/errors.js"
 import type { ClickHouseEnv, ClickHouseTarget, SourceUrls } from "../domain/settings.js"
 import { DEFAULT_SOURCES, resolveClickHouse, splitRpcUrls } from "../domain/settings.js"
 import type { LogFormat } from "../layers/Logging.js"
+import { layerLogging } from "../layers/Logging.js"
 
 /** Options every command that touches ClickHouse takes. Env fallbacks use the runbooks' names. */
 export const clickhouseOptions = {
@@ -103,3 +104,9 @@ export const resolveSources = (opts: SourceOptionValues): Effect.Effect<SourceUr
         : Option.match(envRpc, { onNone: () => [...DEFAULT_SOURCES.rpc], onSome: splitRpcUrls })
     return { gamma: opts.gammaUrl, dataApi: opts.dataApiUrl, goldsky: opts.goldskyUrl, rpc }
   })
+
+/** Every command runs its program through this, so --log-format and --log-file apply everywhere. */
+export const withLogging =
+  (opts: LogOptionValues) =>
+  <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.provide(program, layerLogging({ format: opts.logFormat, file: opts.logFile }))

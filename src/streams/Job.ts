@@ -1,0 +1,45 @@
+import type { Effect, Option, Stream } from "effect"
+import type { SourceError } from "../domain/errors.js"
+import type { QuarantineRow } from "../domain/tables.js"
+
+/** A resumable piece of work as planned: one market (fills), one wallet (trades), one page range (markets). */
+export interface UnitSpec {
+  readonly unitKey: string
+  /** Job-specific JSON the fetcher needs (e.g. a market's token ids), stored with the unit. */
+  readonly payload: string
+}
+
+/** A unit as the engine hands it to a job: its spec plus where an earlier run stopped. */
+export interface UnitToFetch extends UnitSpec {
+  /** Opaque job-specific cursor; "" means from the start. */
+  readonly cursor: string
+}
+
+/** Rows bound for one table. */
+export interface TableRows {
+  readonly table: string
+  readonly rows: ReadonlyArray<Record<string, unknown>>
+}
+
+/** One page of a unit: its decoded rows, what failed to decode, and the cursor after it. */
+export interface Page {
+  readonly rows: ReadonlyArray<TableRows>
+  /** Rows or pages that failed to decode (job, unit_key, run_id and created_at are filled by the engine). */
+  readonly quarantine: ReadonlyArray<Pick<QuarantineRow, "source" | "reason" | "raw">>
+  /** Cursor to resume after this page; None when the unit is complete. */
+  readonly next: Option.Option<string>
+}
+
+/**
+ * A job: how to plan its units and how to fetch one unit as a stream of pages, resuming from a cursor.
+ * The engine owns concurrency, sinking, checkpointing, retries of whole units and progress; the job
+ * owns requests (with their own per-request retry), decoding and derivation.
+ */
+export interface Job<R = never> {
+  readonly name: string
+  readonly description: string
+  /** Tables this job writes (for status, dry-run and validation). */
+  readonly tables: ReadonlyArray<string>
+  readonly plan: Effect.Effect<ReadonlyArray<UnitSpec>, unknown, R>
+  readonly fetch: (unit: UnitToFetch) => Stream.Stream<Page, SourceError, R>
+}
