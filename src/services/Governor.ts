@@ -1,13 +1,9 @@
 import type { Effect } from "effect"
 import { Context } from "effect"
+import type { RateLimitHint } from "../domain/rateLimitHeaders.js"
 
-/** Rate-limit headers a successful or failed response carried (RateLimit-*, X-RateLimit-*, Retry-After). */
-export interface RateLimitHint {
-  readonly limit?: number
-  readonly remaining?: number
-  readonly resetMs?: number
-  readonly retryAfterMs?: number
-}
+/** Rate-limit headers a successful or failed response carried (parsed by domain/rateLimitHeaders.ts). */
+export type { RateLimitHint }
 
 export interface HostSnapshot {
   readonly host: string

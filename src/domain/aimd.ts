@@ -1,0 +1,217 @@
+/**
+ * The arithmetic of one host's concurrency limit: additive (time-based) increase while busy and healthy,
+ * multiplicative decrease on 429 / 503 / timeouts / latency inflation, bounds. Pure: the governor layer
+ * owns the clock and the semaphore and feeds outcomes in.
+ *
+ * Growth is measured per second rather than per response: the limits it meets are sliding windows of
+ * seconds (Polymarket: requests per 10 s), so a per-response increase (+1 per RTT, as TCP does) would
+ * overshoot by the whole window before the first 429 could say so.
+ */
+
+export interface AimdConfig {
+  readonly min: number
+  readonly max: number
+  /** Permits added per second of busy, healthy traffic... */
+  readonly growthPerSecond: number
+  /** ...plus this fraction of the current limit per second (so large limits are found in reasonable time). */
+  readonly growthProportion: number
+  /** Factor applied on a 429, 503 or timeout. */
+  readonly backoff: number
+  /** Gentler factor applied when latency inflates (the server queues rather than refuses). */
+  readonly latencyBackoff: number
+  /** After a 429, settle at this fraction of the concurrency the host actually sustained (Little's law). */
+  readonly headroom: number
+  /** No growth for this long after a decrease: the window that refused us needs time to drain. */
+  readonly holdMs: number
+  /** Smoothed latency above this multiple of its recent minimum counts as congestion. */
+  readonly latencyTolerance: number
+  /** Span over which successes are counted to estimate the sustainable rate (the servers' window). */
+  readonly goodputWindowMs: number
+  /** Grow only while at least this fraction of the limit is in use: an idle limit proves nothing. */
+  readonly busyFraction: number
+  /** A limit held this long without congestion counts as safe (persisted for the next run). */
+  readonly settleMs: number
+}
+
+export const defaultAimdConfig: AimdConfig = {
+  min: 1,
+  max: 256,
+  growthPerSecond: 1,
+  growthProportion: 0.05,
+  backoff: 0.7,
+  latencyBackoff: 0.9,
+  headroom: 0.9,
+  holdMs: 2_000,
+  latencyTolerance: 2,
+  goodputWindowMs: 10_000,
+  busyFraction: 0.5,
+  settleMs: 10_000
+}
+
+/** Latency samples before the latency signal is trusted. */
+const LATENCY_WARMUP = 20
+const LATENCY_ALPHA = 0.05
+/** The "recent minimum" is the minimum of the smoothed latency over the current and previous bucket. */
+const LATENCY_BUCKET_MS = 30_000
+/** Longest gap credited to growth at once (after a pause, growth does not jump). */
+const MAX_GROWTH_STEP_MS = 1_000
+const GOODPUT_BUCKET_MS = 1_000
+
+export interface LatencyStats {
+  readonly ewmaMs: number
+  readonly samples: number
+  readonly minCurrentMs: number
+  readonly minPreviousMs: number
+  readonly bucketStartMs: number
+}
+
+/** Successes per second over the goodput window, as a ring indexed by absolute second. */
+export interface Goodput {
+  readonly counts: ReadonlyArray<number>
+  readonly lastSecond: number
+}
+
+export interface AimdState {
+  readonly limit: number
+  /** Bumped on every decrease: an outcome of a request started under an older generation is stale. */
+  readonly generation: number
+  readonly lastGrowthMs: number
+  readonly holdUntilMs: number
+  readonly lastCongestionMs: number
+  readonly safeLimit: number
+  readonly latency: LatencyStats
+  readonly goodput: Goodput
+}
+
+export const clampLimit = (config: Pick<AimdConfig, "min" | "max">, limit: number): number =>
+  Math.min(config.max, Math.max(config.min, limit))
+
+/** The whole permits a limit grants (never below 1). */
+export const permitsOf = (limit: number): number => Math.max(1, Math.floor(limit))
+
+export const initialState = (config: AimdConfig, limit: number, nowMs: number): AimdState => {
+  const start = clampLimit(config, limit)
+  return {
+    limit: start,
+    generation: 0,
+    lastGrowthMs: nowMs,
+    holdUntilMs: nowMs,
+    lastCongestionMs: nowMs,
+    safeLimit: start,
+    latency: { ewmaMs: 0, samples: 0, minCurrentMs: Infinity, minPreviousMs: Infinity, bucketStartMs: nowMs },
+    goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }
+  }
+}
+
+export const recordLatency = (stats: LatencyStats, latencyMs: number, nowMs: number): LatencyStats => {
+  const ewmaMs = stats.samples === 0 ? latencyMs : stats.ewmaMs + LATENCY_ALPHA * (latencyMs - stats.ewmaMs)
+  const samples = stats.samples + 1
+  const rotated = nowMs - stats.bucketStartMs >= LATENCY_BUCKET_MS
+  const minPreviousMs = rotated ? stats.minCurrentMs : stats.minPreviousMs
+  const current = rotated ? Infinity : stats.minCurrentMs
+  const minCurrentMs = samples >= LATENCY_WARMUP ? Math.min(current, ewmaMs) : current
+  return { ewmaMs, samples, minCurrentMs, minPreviousMs, bucketStartMs: rotated ? nowMs : stats.bucketStartMs }
+}
+
+export const latencyBaselineMs = (stats: LatencyStats): number => Math.min(stats.minCurrentMs, stats.minPreviousMs)
+
+/** Smoothed latency well above its recent minimum, and this very sample too (not just an old tail). */
+export const latencyInflated = (config: AimdConfig, stats: LatencyStats, sampleMs: number): boolean => {
+  const baseline = latencyBaselineMs(stats)
+  return stats.samples >= LATENCY_WARMUP && Number.isFinite(baseline) && baseline > 0 &&
+    stats.ewmaMs > config.latencyTolerance * baseline && sampleMs > config.latencyTolerance * baseline
+}
+
+const advanceGoodput = (goodput: Goodput, nowMs: number): Goodput => {
+  const second = Math.floor(nowMs / GOODPUT_BUCKET_MS)
+  if (second <= goodput.lastSecond) return goodput
+  const size = goodput.counts.length
+  const counts = goodput.counts.slice()
+  for (let s = goodput.lastSecond + 1; s <= Math.min(second, goodput.lastSecond + size); s++) counts[s % size] = 0
+  return { counts, lastSecond: second }
+}
+
+export const recordSuccess = (goodput: Goodput, nowMs: number): Goodput => {
+  const advanced = advanceGoodput(goodput, nowMs)
+  const counts = advanced.counts.slice()
+  const i = advanced.lastSecond % counts.length
+  counts[i] = counts[i]! + 1
+  return { counts, lastSecond: advanced.lastSecond }
+}
+
+export const successesInWindow = (goodput: Goodput, nowMs: number): number =>
+  advanceGoodput(goodput, nowMs).counts.reduce((a, b) => a + b, 0)
+
+/**
+ * The concurrency the host actually sustained over the goodput window: rate x latency (Little's law).
+ * Undefined until there is enough to go on.
+ */
+export const sustainedConcurrency = (config: AimdConfig, state: AimdState, nowMs: number): number | undefined => {
+  if (state.latency.samples < LATENCY_WARMUP) return undefined
+  const perMs = successesInWindow(state.goodput, nowMs) / config.goodputWindowMs
+  return perMs * state.latency.ewmaMs
+}
+
+const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: number, useEstimate: boolean): AimdState => {
+  let next = state.limit * factor
+  if (useEstimate) {
+    const sustained = sustainedConcurrency(config, state, nowMs)
+    // After a burst into an empty window the limit may be far above what the window allows; the
+    // sustained figure says where it is, but one step never cuts deeper than to a quarter.
+    if (sustained !== undefined) next = Math.min(next, Math.max(sustained * config.headroom, state.limit * 0.25))
+  }
+  const limit = clampLimit(config, next)
+  return {
+    ...state,
+    limit,
+    generation: state.generation + 1,
+    lastGrowthMs: nowMs,
+    holdUntilMs: nowMs + config.holdMs,
+    lastCongestionMs: nowMs,
+    safeLimit: Math.min(state.safeLimit, permitsOf(limit))
+  }
+}
+
+export interface SuccessSample {
+  readonly nowMs: number
+  /** The generation the request started under. */
+  readonly generation: number
+  readonly latencyMs: number
+  /** Requests in flight when this one finished (itself included). */
+  readonly inFlight: number
+}
+
+export const onSuccess = (config: AimdConfig, state: AimdState, sample: SuccessSample): AimdState => {
+  const latency = recordLatency(state.latency, sample.latencyMs, sample.nowMs)
+  const recorded: AimdState = { ...state, latency, goodput: recordSuccess(state.goodput, sample.nowMs) }
+  if (sample.generation === state.generation && latencyInflated(config, latency, sample.latencyMs)) {
+    return decrease(config, recorded, sample.nowMs, config.latencyBackoff, false)
+  }
+  const busy = sample.inFlight >= config.busyFraction * permitsOf(state.limit)
+  const growing = sample.nowMs >= state.holdUntilMs && busy
+  const dt = Math.min(MAX_GROWTH_STEP_MS, Math.max(0, sample.nowMs - state.lastGrowthMs))
+  const limit = growing
+    ? clampLimit(config, state.limit + (config.growthPerSecond + config.growthProportion * state.limit) * (dt / 1000))
+    : state.limit
+  const settled = sample.nowMs - state.lastCongestionMs >= config.settleMs
+  return {
+    ...recorded,
+    limit,
+    lastGrowthMs: sample.nowMs,
+    safeLimit: settled ? Math.max(state.safeLimit, permitsOf(state.limit)) : state.safeLimit
+  }
+}
+
+export type CongestionKind = "RateLimited" | "Overloaded" | "Timeout"
+
+export interface CongestionSample {
+  readonly nowMs: number
+  readonly generation: number
+  readonly kind: CongestionKind
+}
+
+/** One decrease per generation: the requests already in flight when the limit fell do not cut it again. */
+export const onCongestion = (config: AimdConfig, state: AimdState, sample: CongestionSample): AimdState =>
+  sample.generation !== state.generation
+    ? state
+    : decrease(config, state, sample.nowMs, config.backoff, sample.kind === "RateLimited")

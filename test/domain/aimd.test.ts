@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest"
+import type { AimdConfig, AimdState } from "../../src/domain/aimd.js"
+import { defaultAimdConfig, initialState, latencyInflated, onCongestion, onSuccess, permitsOf, recordLatency, sustainedConcurrency } from "../../src/domain/aimd.js"
+
+const config: AimdConfig = { ...defaultAimdConfig, min: 2, max: 64 }
+
+/** Feeds `perSecond` successes a second for `seconds`, each with `latencyMs`, at full use of the limit. */
+const healthy = (state: AimdState, fromMs: number, seconds: number, opts: { perSecond?: number; latencyMs?: number; busy?: boolean } = {}) => {
+  const perSecond = opts.perSecond ?? 20
+  let s = state
+  for (let i = 1; i <= seconds * perSecond; i++) {
+    const inFlight = opts.busy === false ? 1 : permitsOf(s.limit)
+    s = onSuccess(config, s, { nowMs: fromMs + (i * 1000) / perSecond, generation: s.generation, latencyMs: opts.latencyMs ?? 100, inFlight })
+  }
+  return s
+}
+
+describe("aimd", () => {
+  it("grows while busy and healthy, by about growthPerSecond + growthProportion x limit a second", () => {
+    const s = healthy(initialState(config, 10, 0), 0, 10)
+    // 10 s of dL/dt = 1 + 0.05 L from 10: (10 + 20) e^0.5 - 20 = 29.5
+    expect(s.limit).toBeGreaterThan(28)
+    expect(s.limit).toBeLessThan(31)
+  })
+
+  it("does not grow while the limit is mostly idle: an unused limit proves nothing", () => {
+    const s = healthy(initialState(config, 10, 0), 0, 10, { busy: false })
+    expect(s.limit).toBe(10)
+  })
+
+  it("never grows past max nor is cut below min", () => {
+    expect(healthy(initialState(config, 60, 0), 0, 30).limit).toBe(64)
+    let s = initialState(config, 3, 0)
+    for (let i = 0; i < 10; i++) s = onCongestion(config, s, { nowMs: i, generation: s.generation, kind: "Timeout" })
+    expect(s.limit).toBe(2)
+    expect(initialState(config, 1000, 0).limit).toBe(64)
+  })
+
+  it("cuts multiplicatively once per generation: requests already in flight do not cut again", () => {
+    const s0 = initialState(config, 40, 0)
+    const s1 = onCongestion(config, s0, { nowMs: 10, generation: 0, kind: "Overloaded" })
+    expect(s1.limit).toBeCloseTo(28)
+    const stale = onCongestion(config, s1, { nowMs: 11, generation: 0, kind: "RateLimited" })
+    expect(stale).toBe(s1)
+    const s2 = onCongestion(config, s1, { nowMs: 12, generation: s1.generation, kind: "RateLimited" })
+    expect(s2.limit).toBeCloseTo(19.6)
+  })
+
+  it("holds after a cut before growing again", () => {
+    const cut = onCongestion(config, healthy(initialState(config, 20, 0), 0, 1), { nowMs: 1000, generation: 0, kind: "Timeout" })
+    const held = healthy(cut, 1000, 1.5)
+    expect(held.limit).toBe(cut.limit)
+    expect(healthy(held, 2500, 2).limit).toBeGreaterThan(cut.limit)
+  })
+
+  it("on a 429 after a burst, settles near what the host sustained (Little's law), not just 0.7 x limit", () => {
+    // 400 successes in the last 10 s at 100 ms: about 4 concurrent requests were sustained.
+    let s = initialState(config, 60, 0)
+    s = healthy(s, 0, 10, { perSecond: 40 })
+    s = { ...s, limit: 60 }
+    expect(sustainedConcurrency(config, s, 10_000)).toBeCloseTo(4, 0)
+    const cut = onCongestion(config, s, { nowMs: 10_000, generation: s.generation, kind: "RateLimited" })
+    // 0.9 x 4 = 3.6 would be below a quarter of 60: one step stops at 15.
+    expect(cut.limit).toBe(15)
+    const timeout = onCongestion(config, s, { nowMs: 10_000, generation: s.generation, kind: "Timeout" })
+    expect(timeout.limit).toBeCloseTo(42)
+  })
+
+  it("treats latency well above its recent minimum as congestion, but not ordinary jitter", () => {
+    let stats = initialState(config, 10, 0).latency
+    for (let i = 0; i < 200; i++) stats = recordLatency(stats, 50 + ((i * 37) % 100), i * 10)
+    expect(latencyInflated(config, stats, 150)).toBe(false)
+    for (let i = 0; i < 100; i++) stats = recordLatency(stats, 400, 2000 + i * 10)
+    expect(latencyInflated(config, stats, 400)).toBe(true)
+
+    let s = healthy(initialState(config, 20, 0), 0, 5, { latencyMs: 100 })
+    const before = s.limit
+    s = healthy(s, 5000, 5, { latencyMs: 500 })
+    expect(s.limit).toBeLessThan(before)
+    expect(s.generation).toBeGreaterThan(0)
+  })
+
+  it("counts a limit as safe once held without congestion for settleMs, and lowers it on a cut", () => {
+    let s = healthy(initialState(config, 10, 0), 0, 5)
+    expect(s.safeLimit).toBe(10)
+    s = healthy(s, 5000, 10)
+    expect(s.safeLimit).toBeGreaterThan(20)
+    const cut = onCongestion(config, s, { nowMs: 15_000, generation: s.generation, kind: "Timeout" })
+    expect(cut.safeLimit).toBe(permitsOf(cut.limit))
+  })
+})
