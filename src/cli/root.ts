@@ -1,9 +1,11 @@
 import { Command } from "@effect/cli"
+import { clickhouseCommand } from "./clickhouse.js"
+import { migrateCommand } from "./migrate.js"
 import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
   Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
-  Command.withSubcommands([])
+  Command.withSubcommands([migrateCommand, clickhouseCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "polybackfill", version: VERSION })

@@ -27,6 +27,13 @@ export interface AimdConfig {
   readonly latencyTolerance: number
   /** Span over which successes are counted to estimate the sustainable rate (the servers' window). */
   readonly goodputWindowMs: number
+  /**
+   * Above the ceiling (where the last 429 happened) the limit waits this long before probing again.
+   * Every 429 costs a Retry-After pause, so probing rarely but briskly (at the normal growth rate) beats
+   * creeping: a raised server limit is still found within this hold plus a few seconds. It also
+   * outlasts the server's window, so the hole the pause left there cannot flatter the probe.
+   */
+  readonly probeHoldMs: number
   /** Grow only while at least this fraction of the limit is in use: an idle limit proves nothing. */
   readonly busyFraction: number
   /** A limit held this long without congestion counts as safe (persisted for the next run). */
@@ -44,22 +51,33 @@ export const defaultAimdConfig: AimdConfig = {
   holdMs: 2_000,
   latencyTolerance: 2,
   goodputWindowMs: 10_000,
+  probeHoldMs: 20_000,
   busyFraction: 0.5,
   settleMs: 10_000
 }
 
-/** Latency samples before the latency signal is trusted. */
+/** Latency samples before the smoothed latency is used for Little's law. */
 const LATENCY_WARMUP = 20
 const LATENCY_ALPHA = 0.05
-/** The "recent minimum" is the minimum of the smoothed latency over the current and previous bucket. */
+/** Latency is judged per second (its mean), so one stall of the event loop is not a trend. */
+const LATENCY_SECOND_MS = 1_000
+/** A second with fewer answers than this says nothing about latency. */
+const LATENCY_MIN_PER_SECOND = 5
+/** The "recent minimum" is the lowest per-second mean over the current and the previous 30 s bucket. */
 const LATENCY_BUCKET_MS = 30_000
 /** Longest gap credited to growth at once (after a pause, growth does not jump). */
 const MAX_GROWTH_STEP_MS = 1_000
 const GOODPUT_BUCKET_MS = 1_000
 
 export interface LatencyStats {
+  /** Smoothed latency of recent answers (for Little's law). */
   readonly ewmaMs: number
   readonly samples: number
+  readonly second: number
+  readonly secondSumMs: number
+  readonly secondCount: number
+  /** Means of the last two seconds that had enough answers, newest last. */
+  readonly recentMeansMs: ReadonlyArray<number>
   readonly minCurrentMs: number
   readonly minPreviousMs: number
   readonly bucketStartMs: number
@@ -79,6 +97,11 @@ export interface AimdState {
   readonly holdUntilMs: number
   readonly lastCongestionMs: number
   readonly safeLimit: number
+  /**
+   * Where the last congestion happened (the concurrency the host sustained then). Growth below it is
+   * fast; above it, only additive: the limit is probing ground that was refused before.
+   */
+  readonly ceiling: number | undefined
   readonly latency: LatencyStats
   readonly goodput: Goodput
 }
@@ -98,28 +121,66 @@ export const initialState = (config: AimdConfig, limit: number, nowMs: number): 
     holdUntilMs: nowMs,
     lastCongestionMs: nowMs,
     safeLimit: start,
-    latency: { ewmaMs: 0, samples: 0, minCurrentMs: Infinity, minPreviousMs: Infinity, bucketStartMs: nowMs },
+    ceiling: undefined,
+    latency: emptyLatency(nowMs),
     goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }
   }
 }
 
+const emptyLatency = (nowMs: number): LatencyStats => ({
+  ewmaMs: 0,
+  samples: 0,
+  second: Math.floor(nowMs / LATENCY_SECOND_MS),
+  secondSumMs: 0,
+  secondCount: 0,
+  recentMeansMs: [],
+  minCurrentMs: Infinity,
+  minPreviousMs: Infinity,
+  bucketStartMs: nowMs
+})
+
 export const recordLatency = (stats: LatencyStats, latencyMs: number, nowMs: number): LatencyStats => {
   const ewmaMs = stats.samples === 0 ? latencyMs : stats.ewmaMs + LATENCY_ALPHA * (latencyMs - stats.ewmaMs)
-  const samples = stats.samples + 1
-  const rotated = nowMs - stats.bucketStartMs >= LATENCY_BUCKET_MS
-  const minPreviousMs = rotated ? stats.minCurrentMs : stats.minPreviousMs
-  const current = rotated ? Infinity : stats.minCurrentMs
-  const minCurrentMs = samples >= LATENCY_WARMUP ? Math.min(current, ewmaMs) : current
-  return { ewmaMs, samples, minCurrentMs, minPreviousMs, bucketStartMs: rotated ? nowMs : stats.bucketStartMs }
+  const second = Math.floor(nowMs / LATENCY_SECOND_MS)
+  let { minCurrentMs, minPreviousMs, bucketStartMs, recentMeansMs, secondSumMs, secondCount } = stats
+  if (second !== stats.second) {
+    if (secondCount >= LATENCY_MIN_PER_SECOND) {
+      const mean = secondSumMs / secondCount
+      recentMeansMs = [...recentMeansMs.slice(-1), mean]
+      if (nowMs - bucketStartMs >= LATENCY_BUCKET_MS) {
+        minPreviousMs = minCurrentMs
+        minCurrentMs = Infinity
+        bucketStartMs = nowMs
+      }
+      minCurrentMs = Math.min(minCurrentMs, mean)
+    }
+    secondSumMs = 0
+    secondCount = 0
+  }
+  return {
+    ewmaMs,
+    samples: stats.samples + 1,
+    second,
+    secondSumMs: secondSumMs + latencyMs,
+    secondCount: secondCount + 1,
+    recentMeansMs,
+    minCurrentMs,
+    minPreviousMs,
+    bucketStartMs
+  }
 }
 
 export const latencyBaselineMs = (stats: LatencyStats): number => Math.min(stats.minCurrentMs, stats.minPreviousMs)
 
-/** Smoothed latency well above its recent minimum, and this very sample too (not just an old tail). */
+/**
+ * The last two seconds' mean latency both well above the recent minimum, and this very answer too
+ * (not just the tail of requests sent before the last cut).
+ */
 export const latencyInflated = (config: AimdConfig, stats: LatencyStats, sampleMs: number): boolean => {
   const baseline = latencyBaselineMs(stats)
-  return stats.samples >= LATENCY_WARMUP && Number.isFinite(baseline) && baseline > 0 &&
-    stats.ewmaMs > config.latencyTolerance * baseline && sampleMs > config.latencyTolerance * baseline
+  const threshold = config.latencyTolerance * baseline
+  return Number.isFinite(baseline) && baseline > 0 && stats.recentMeansMs.length === 2 &&
+    stats.recentMeansMs.every((m) => m > threshold) && sampleMs > threshold
 }
 
 const advanceGoodput = (goodput: Goodput, nowMs: number): Goodput => {
@@ -148,17 +209,22 @@ export const successesInWindow = (goodput: Goodput, nowMs: number): number =>
  */
 export const sustainedConcurrency = (config: AimdConfig, state: AimdState, nowMs: number): number | undefined => {
   if (state.latency.samples < LATENCY_WARMUP) return undefined
-  const perMs = successesInWindow(state.goodput, nowMs) / config.goodputWindowMs
+  // The newest bucket is still filling: the ring covers the older buckets plus part of this second.
+  const coveredMs = (state.goodput.counts.length - 1) * GOODPUT_BUCKET_MS + (nowMs % GOODPUT_BUCKET_MS)
+  const perMs = successesInWindow(state.goodput, nowMs) / Math.max(GOODPUT_BUCKET_MS, Math.min(config.goodputWindowMs, coveredMs))
   return perMs * state.latency.ewmaMs
 }
 
 const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: number, useEstimate: boolean): AimdState => {
   let next = state.limit * factor
-  if (useEstimate) {
-    const sustained = sustainedConcurrency(config, state, nowMs)
-    // After a burst into an empty window the limit may be far above what the window allows; the
-    // sustained figure says where it is, but one step never cuts deeper than to a quarter.
-    if (sustained !== undefined) next = Math.min(next, Math.max(sustained * config.headroom, state.limit * 0.25))
+  let ceiling = state.limit
+  const sustained = useEstimate ? sustainedConcurrency(config, state, nowMs) : undefined
+  // Refused above what the host sustained: settle just under that (after a burst into an empty window
+  // the limit may be far above it; one step still never cuts deeper than to a quarter). If the
+  // sustained figure is not below the limit it is stale (the server's limit just fell): back off.
+  if (sustained !== undefined && sustained * config.headroom < state.limit) {
+    next = Math.max(sustained * config.headroom, state.limit * 0.25)
+    ceiling = sustained
   }
   const limit = clampLimit(config, next)
   return {
@@ -168,7 +234,8 @@ const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: n
     lastGrowthMs: nowMs,
     holdUntilMs: nowMs + config.holdMs,
     lastCongestionMs: nowMs,
-    safeLimit: Math.min(state.safeLimit, permitsOf(limit))
+    safeLimit: Math.min(state.safeLimit, permitsOf(limit)),
+    ceiling
   }
 }
 
@@ -190,9 +257,10 @@ export const onSuccess = (config: AimdConfig, state: AimdState, sample: SuccessS
   const busy = sample.inFlight >= config.busyFraction * permitsOf(state.limit)
   const growing = sample.nowMs >= state.holdUntilMs && busy
   const dt = Math.min(MAX_GROWTH_STEP_MS, Math.max(0, sample.nowMs - state.lastGrowthMs))
-  const limit = growing
-    ? clampLimit(config, state.limit + (config.growthPerSecond + config.growthProportion * state.limit) * (dt / 1000))
-    : state.limit
+  const fast = config.growthPerSecond + config.growthProportion * state.limit
+  const probing = state.ceiling !== undefined && state.limit >= state.ceiling
+  const perSecond = probing && sample.nowMs - state.lastCongestionMs < config.probeHoldMs ? 0 : fast
+  const limit = growing ? clampLimit(config, state.limit + perSecond * (dt / 1000)) : state.limit
   const settled = sample.nowMs - state.lastCongestionMs >= config.settleMs
   return {
     ...recorded,

@@ -88,3 +88,6 @@ export const hex20 = (seed: number, kind: number, i: number): string => {
   for (let w = 0; w < 4; w++) s += hex8(hash32(seed, kind, i, 0, w + 20))
   return s + hex8(perm32((i ^ hash32(seed, kind, 9)) >>> 0))
 }
+
+/** A uniform float in [0, 1) for `slot` under a precomputed tuple hash `h` (cheaper than unit()). */
+export const subUnit = (h: number, slot: number): number => perm32((h + Math.imul(slot + 1, 0x9e3779b9)) >>> 0) / 4294967296

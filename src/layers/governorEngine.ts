@@ -25,6 +25,8 @@ export interface SafeLimit {
 /** The port plus what persistence needs. */
 export interface GovernorEngine extends GovernorApi {
   readonly safeLimits: Effect.Effect<ReadonlyArray<SafeLimit>>
+  /** The AIMD state of each host (benchmarks and diagnostics). */
+  readonly states: Effect.Effect<ReadonlyArray<{ readonly host: string; readonly aimd: AimdState }>>
 }
 
 /** A quota the server announced (RateLimit-Remaining + Reset), counted down locally as requests start. */
@@ -215,5 +217,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
       Array.from(hosts.values(), (h) => ({ host: h.host, safeLimit: h.aimd.safeLimit }))
     )
 
-    return { withPermit, snapshot, safeLimits }
+    const states = Effect.sync(() => Array.from(hosts.values(), (h) => ({ host: displayHost(h.host), aimd: h.aimd })))
+
+    return { withPermit, snapshot, safeLimits, states }
   })

@@ -68,10 +68,18 @@ describe("aimd", () => {
 
   it("treats latency well above its recent minimum as congestion, but not ordinary jitter", () => {
     let stats = initialState(config, 10, 0).latency
-    for (let i = 0; i < 200; i++) stats = recordLatency(stats, 50 + ((i * 37) % 100), i * 10)
+    // 20 s of answers between 50 and 150 ms, 20 a second.
+    for (let i = 0; i < 400; i++) stats = recordLatency(stats, 50 + ((i * 37) % 100), i * 50)
     expect(latencyInflated(config, stats, 150)).toBe(false)
-    for (let i = 0; i < 100; i++) stats = recordLatency(stats, 400, 2000 + i * 10)
+    // One slow second (a stalled event loop) is not a trend...
+    for (let i = 0; i < 20; i++) stats = recordLatency(stats, 400, 20_000 + i * 50)
+    stats = recordLatency(stats, 100, 21_000)
+    expect(latencyInflated(config, stats, 400)).toBe(false)
+    // ...two in a row are.
+    for (let i = 0; i < 40; i++) stats = recordLatency(stats, 400, 21_050 + i * 50)
+    stats = recordLatency(stats, 400, 23_000)
     expect(latencyInflated(config, stats, 400)).toBe(true)
+    expect(latencyInflated(config, stats, 90)).toBe(false)
 
     let s = healthy(initialState(config, 20, 0), 0, 5, { latencyMs: 100 })
     const before = s.limit

@@ -1,0 +1,88 @@
+import { Command } from "@effect/cli"
+import { Command as Process } from "@effect/platform"
+import { existsSync } from "node:fs"
+import { Console, Effect } from "effect"
+import { LocalClickHouseError } from "../domain/errors.js"
+import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } from "../layers/LocalClickHouse.js"
+import { findServerBinary } from "../layers/localClickHouseConfig.js"
+import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+
+const options = { stateDir: clickhouseOptions.stateDir, ...logOptions }
+
+const start = Command.make("start", options, (opts) =>
+  ensureLocalClickHouse(opts.stateDir).pipe(
+    Effect.flatMap((server) =>
+      Console.log(`ClickHouse ${server.reused ? "already running" : "started"} at ${server.url} (pid ${server.pid})`)
+    ),
+    withLogging(opts)
+  )
+).pipe(Command.withDescription("Start the local ClickHouse under --state-dir (or report the one already running)"))
+
+const stop = Command.make("stop", options, (opts) =>
+  stopLocalClickHouse(opts.stateDir).pipe(
+    Effect.flatMap((result) =>
+      result._tag === "Stopped"
+        ? Console.log(`stopped the local ClickHouse (pid ${result.pid}${result.forced ? ", after SIGKILL" : ""})`)
+        : Console.log("the local ClickHouse was not running")
+    ),
+    withLogging(opts)
+  )
+).pipe(Command.withDescription("Stop the local ClickHouse this state dir started (only that process)"))
+
+const status = Command.make("status", options, (opts) =>
+  localClickHouseStatus(opts.stateDir).pipe(
+    Effect.flatMap((s) => {
+      switch (s._tag) {
+        case "Running":
+          return Console.log(`status: running\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}`)
+        case "Unresponsive":
+          return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`)
+        case "NotRunning":
+          return Console.log(`status: not running\ndata:   ${s.dataDir}`)
+      }
+    }),
+    withLogging(opts)
+  )
+).pipe(Command.withDescription("Show whether the local ClickHouse runs, its pid, URL and data directory"))
+
+const run = (command: string, ...args: Array<string>) =>
+  Process.make(command, ...args).pipe(
+    Process.env({ DEBIAN_FRONTEND: "noninteractive" }),
+    Process.stdout("inherit"),
+    Process.stderr("inherit"),
+    Process.exitCode,
+    Effect.mapError((e) => new LocalClickHouseError({ message: `cannot run ${command}: ${e.message}` })),
+    Effect.filterOrFail(
+      (code) => code === 0,
+      (code) => new LocalClickHouseError({ message: `"${command} ${args.join(" ")}" failed with exit code ${code}` })
+    )
+  )
+
+const APT = 'apt-get update && apt-get install -y clickhouse-server'
+
+const install = Command.make("install", logOptions, (opts) =>
+  Effect.gen(function* () {
+    const present = findServerBinary()
+    if (present !== undefined) return yield* Console.log(`ClickHouse server already installed: ${present.command}`)
+    if (!existsSync("/etc/debian_version")) {
+      return yield* new LocalClickHouseError({
+        message: `automatic install needs Debian's apt-get: install ClickHouse from https://clickhouse.com/docs/en/install (the single "clickhouse" binary on PATH will do), or set CLICKHOUSE_URL`
+      })
+    }
+    if (process.getuid?.() !== 0) {
+      return yield* new LocalClickHouseError({ message: `installing needs root: run "sudo sh -c '${APT}'", or run this command as root` })
+    }
+    yield* run("apt-get", "update")
+    yield* run("apt-get", "install", "-y", "clickhouse-server")
+    const installed = findServerBinary()
+    if (installed === undefined) {
+      return yield* new LocalClickHouseError({ message: "apt-get finished but no clickhouse-server binary was found on PATH or in /usr/sbin" })
+    }
+    yield* Console.log(`installed ClickHouse server: ${installed.command}`)
+  }).pipe(withLogging(opts))
+).pipe(Command.withDescription(`Install the ClickHouse server (Debian, as root: ${APT})`))
+
+export const clickhouseCommand = Command.make("clickhouse").pipe(
+  Command.withDescription("Manage the local ClickHouse that polybackfill runs when no CLICKHOUSE_URL is set"),
+  Command.withSubcommands([start, stop, status, install])
+)

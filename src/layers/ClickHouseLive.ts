@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto"
+import type { ClickHouseClient } from "@clickhouse/client"
+import { ClickHouseLogLevel, createClient } from "@clickhouse/client"
+import { Effect, Layer, ParseResult, Redacted, Schema } from "effect"
+import type { Scope } from "effect"
+import { ClickHouseError } from "../domain/errors.js"
+import { redactUrl } from "../domain/redact.js"
+import type { ClickHouseApi } from "../services/ClickHouse.js"
+import { ClickHouse } from "../services/ClickHouse.js"
+import type { ErrorContext } from "./clickHouseErrors.js"
+import { toClickHouseError, unreachable } from "./clickHouseErrors.js"
+
+export interface ClickHouseConnection {
+  /** http(s)://host:port, without credentials. */
+  readonly url: string
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  readonly database: string
+}
+
+export interface ClickHouseLiveOptions {
+  /** Create the database when missing (migrate does; other commands say "run migrate" instead). */
+  readonly createDatabase?: boolean
+  /** How long one request may take; long FINAL queries and big inserts need minutes. */
+  readonly requestTimeoutMs?: number
+}
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
+
+/**
+ * @clickhouse/client 1.23 sends no settings by default (only `database`, `query_id` and basic auth),
+ * all of which 18.16 accepts; compression stays off so no `enable_http_compression` is sent either.
+ * Its own console logging is off: failures reach users as one ClickHouseError line instead.
+ */
+const makeClient = (conn: ClickHouseConnection, database: string | undefined, requestTimeoutMs: number): ClickHouseClient =>
+  createClient({
+    url: conn.url,
+    username: conn.username,
+    password: Redacted.value(conn.password),
+    ...(database === undefined ? {} : { database }),
+    request_timeout: requestTimeoutMs,
+    compression: { request: false, response: false },
+    log: { level: ClickHouseLogLevel.OFF },
+    application: "polybackfill"
+  })
+
+const firstIssue = (error: ParseResult.ParseError): string => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  if (issue === undefined) return "rows do not match the expected shape"
+  const path = issue.path.length > 0 ? `row ${issue.path.join(".")}: ` : ""
+  return `${path}${issue.message}`.split("\n")[0]!
+}
+
+/**
+ * Runs one request with an AbortController: interrupting the fiber aborts the HTTP request and asks
+ * the server to kill the query (18.16 keeps running a SELECT whose client went away).
+ */
+const request = <A>(
+  client: ClickHouseClient,
+  ctx: ErrorContext,
+  run: (signal: AbortSignal, queryId: string) => Promise<A>
+): Effect.Effect<A, ClickHouseError> =>
+  Effect.async<A, ClickHouseError>((resume) => {
+    const controller = new AbortController()
+    const queryId = randomUUID()
+    run(controller.signal, queryId).then(
+      (a) => resume(Effect.succeed(a)),
+      (e) => resume(Effect.fail(toClickHouseError(ctx, e)))
+    )
+    return Effect.suspend(() => {
+      controller.abort()
+      return Effect.tryPromise(() => client.command({ query: `KILL QUERY WHERE query_id = '${queryId}' ASYNC` })).pipe(
+        Effect.timeout("2 seconds"),
+        Effect.ignore
+      )
+    })
+  })
+
+const checkConnection = (client: ClickHouseClient, ctx: ErrorContext) =>
+  request(client, ctx, (abort_signal) => client.command({ query: "SELECT 1", abort_signal })).pipe(
+    Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => unreachable(ctx, "no answer within 15s") })
+  )
+
+/**
+ * The ClickHouse port over @clickhouse/client, as a scoped resource: the client is closed when the
+ * scope ends. Fails at acquisition with one line when the server is unreachable, the credentials are
+ * wrong, or the database is missing (unless `createDatabase`).
+ */
+export const makeClickHouse = (
+  conn: ClickHouseConnection,
+  options: ClickHouseLiveOptions = {}
+): Effect.Effect<ClickHouseApi, ClickHouseError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const displayUrl = redactUrl(conn.url).replace(/\/$/, "")
+    const ctx: ErrorContext = {
+      displayUrl,
+      username: conn.username,
+      database: conn.database,
+      secrets: [Redacted.value(conn.password)]
+    }
+    if (!DATABASE_NAME.test(conn.database)) {
+      return yield* new ClickHouseError({ reason: "Query", message: `invalid database name "${conn.database}": use letters, digits and underscores` })
+    }
+    const timeout = options.requestTimeoutMs ?? 600_000
+    if (options.createDatabase === true) {
+      // The database-bound client cannot talk to the server at all until the database exists.
+      const admin = yield* Effect.acquireRelease(
+        Effect.sync(() => makeClient(conn, undefined, timeout)),
+        (c) => Effect.promise(() => c.close())
+      )
+      yield* checkConnection(admin, ctx)
+      yield* request(admin, ctx, (abort_signal) =>
+        admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${conn.database}\``, abort_signal })
+      )
+    }
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => makeClient(conn, conn.database, timeout)),
+      (c) => Effect.promise(() => c.close())
+    )
+    yield* checkConnection(client, ctx)
+
+    const api: ClickHouseApi = {
+      displayUrl,
+      database: conn.database,
+      command: (sql) =>
+        request(client, ctx, (abort_signal, query_id) => client.command({ query: sql, abort_signal, query_id })).pipe(
+          Effect.asVoid
+        ),
+      query: <A, I>(sql: string, schema: Schema.Schema<A, I>) =>
+        request(client, ctx, async (abort_signal, query_id) => {
+          const result = await client.query({ query: sql, format: "JSONEachRow", abort_signal, query_id })
+          return result.json<unknown>()
+        }).pipe(
+          Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(schema))(rows)),
+          Effect.catchTag("ParseError", (e) =>
+            Effect.fail(new ClickHouseError({ reason: "Decode", message: `unexpected result from ClickHouse: ${firstIssue(e)}` }))
+          )
+        ),
+      insert: (table, rows) => {
+        if (rows.length === 0) return Effect.void
+        if (!TABLE_NAME.test(table)) {
+          return Effect.fail(new ClickHouseError({ reason: "Query", message: `refused table name "${table}": use letters, digits and underscores` }))
+        }
+        return request(client, ctx, (abort_signal, query_id) =>
+          client.insert({ table, values: rows as Array<Record<string, unknown>>, format: "JSONEachRow", abort_signal, query_id })
+        ).pipe(Effect.asVoid)
+      }
+    }
+    return api
+  })
+
+export const layerClickHouse = (
+  conn: ClickHouseConnection,
+  options: ClickHouseLiveOptions = {}
+): Layer.Layer<ClickHouse, ClickHouseError> => Layer.scoped(ClickHouse, makeClickHouse(conn, options))

@@ -1,0 +1,5 @@
+import type { Migration } from "../../streams/migrate.js"
+import { initialSchema } from "./0001_initial_schema.js"
+
+/** Every migration, oldest first. A schema change is a new file here with the next version, never an edit. */
+export const MIGRATIONS: ReadonlyArray<Migration> = [initialSchema]

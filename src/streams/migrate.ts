@@ -1,0 +1,80 @@
+import { Clock, Effect, Schema } from "effect"
+import type { ClickHouseError } from "../domain/errors.js"
+import { Identifier } from "../domain/ids.js"
+import { ident } from "../domain/sql.js"
+import { TABLES } from "../domain/tables.js"
+import { ClickHouse } from "../services/ClickHouse.js"
+
+/**
+ * One schema change. Applied once per database, in version order, and recorded in
+ * `schema_migrations` only after every statement succeeded; statements must therefore be idempotent
+ * (IF NOT EXISTS / IF EXISTS) so a migration interrupted halfway simply runs again.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  /** `db` is the quoted database identifier, e.g. "`polymarket`". */
+  readonly statements: (db: string) => ReadonlyArray<string>
+}
+
+export interface MigrateResult {
+  readonly applied: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  /** Versions recorded in the database that this build does not know (a newer polybackfill ran here). */
+  readonly unknown: ReadonlyArray<number>
+  readonly tables: ReadonlyArray<{ readonly name: string; readonly engine: string }>
+}
+
+const VersionRow = Schema.Struct({ version: Schema.Union(Schema.Number, Schema.NumberFromString) })
+const TableRow = Schema.Struct({ name: Schema.String, engine: Schema.String })
+
+const migrationsTable = (db: string) => `${db}.${TABLES.schemaMigrations}`
+
+export const createMigrationsTable = (db: string): string =>
+  `CREATE TABLE IF NOT EXISTS ${migrationsTable(db)} (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version`
+
+const checkOrder = (migrations: ReadonlyArray<Migration>) =>
+  migrations.every((m, i) => Number.isSafeInteger(m.version) && m.version > 0 && (i === 0 || m.version > migrations[i - 1]!.version))
+
+/** Versions already applied to the configured database. */
+export const appliedVersions: Effect.Effect<ReadonlyArray<number>, ClickHouseError, ClickHouse> = Effect.gen(function* () {
+  const clickhouse = yield* ClickHouse
+  const rows = yield* clickhouse.query(`SELECT DISTINCT version FROM ${TABLES.schemaMigrations} ORDER BY version`, VersionRow)
+  return rows.map((r) => r.version)
+})
+
+/** The tables and views of the configured database, by name. */
+export const listTables: Effect.Effect<ReadonlyArray<{ name: string; engine: string }>, ClickHouseError, ClickHouse> =
+  Effect.flatMap(ClickHouse, (clickhouse) =>
+    clickhouse.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name", TableRow)
+  )
+
+/**
+ * Applies the pending migrations to the database the ClickHouse port is configured with. Running it
+ * again applies nothing. `report` hears one line per applied migration as it lands.
+ */
+export const migrate = (
+  migrations: ReadonlyArray<Migration>,
+  report: (line: string) => Effect.Effect<void> = Effect.logInfo
+): Effect.Effect<MigrateResult, ClickHouseError, ClickHouse> =>
+  Effect.gen(function* () {
+    if (!checkOrder(migrations)) return yield* Effect.dieMessage("migrations must have distinct, increasing, positive versions")
+    const clickhouse = yield* ClickHouse
+    const db = ident(Schema.decodeSync(Identifier)(clickhouse.database))
+    yield* clickhouse.command(`CREATE DATABASE IF NOT EXISTS ${db}`)
+    yield* clickhouse.command(createMigrationsTable(db))
+    const done = new Set(yield* appliedVersions)
+    const applied: Array<{ version: number; name: string }> = []
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue
+      for (const statement of migration.statements(db)) yield* clickhouse.command(statement)
+      const now = yield* Clock.currentTimeMillis
+      yield* clickhouse.insert(TABLES.schemaMigrations, [
+        { version: migration.version, name: migration.name, applied_at: Math.floor(now / 1000) }
+      ])
+      applied.push({ version: migration.version, name: migration.name })
+      yield* report(`applied migration ${String(migration.version).padStart(4, "0")} ${migration.name}`)
+    }
+    const known = new Set(migrations.map((m) => m.version))
+    const tables = yield* listTables
+    return { applied, unknown: [...done].filter((v) => !known.has(v)), tables }
+  })

@@ -1,0 +1,154 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import type {
+  BackfillUnitRow,
+  ClobFillRow,
+  Erc1155TransferRow,
+  Erc20TransferRow,
+  ExternalTradeRow,
+  GovernorLimitRow,
+  MarketRow,
+  MarketTokenRow,
+  QuarantineRow,
+  WorkerHeartbeatRow
+} from "../../src/domain/tables.js"
+import { TABLES } from "../../src/domain/tables.js"
+import { MIGRATIONS } from "../../src/layers/migrations/index.js"
+import { ClickHouse } from "../../src/services/ClickHouse.js"
+import type { Migration } from "../../src/streams/migrate.js"
+import { appliedVersions, migrate } from "../../src/streams/migrate.js"
+import { layerTestClickHouse } from "../support/clickhouse.js"
+
+const HASH = "0x" + "ef".repeat(32)
+const ADDR = "0x" + "12".repeat(20)
+const TOKEN = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
+
+// One full row per table, typed by the contract in src/domain/tables.ts: a column added there and not
+// in a migration (or the reverse) fails the column check below.
+const market: MarketRow = {
+  condition_id: HASH, market_id: "12", question_id: HASH, question: "Will it?", slug: "will-it", event_slug: "it",
+  outcomes: ["Yes", "No"], token_ids: [TOKEN, "1"], neg_risk: 0, active: 1, closed: 0, volume: 10.5, liquidity: 3,
+  start_date: 1_700_000_000, end_date: 0, closed_time: 0, resolution_status: "", outcome_prices: [0.4, 0.6],
+  resolved: 0, winning_outcome_index: -1, is_void: 0, updated_at: 1_700_000_000
+}
+const marketToken: MarketTokenRow = { token_id: TOKEN, condition_id: HASH, outcome_index: 0, outcome: "Yes", winner: 0, updated_at: 1_700_000_000 }
+const clobFill: ClobFillRow = {
+  fill_id: `${HASH}_${HASH}`, tx_hash: HASH, order_hash: HASH, log_index: -1, block_number: 0, timestamp: 1_700_000_000,
+  exchange: "", era: "v1", maker: ADDR, taker: ADDR, maker_asset_id: "0", taker_asset_id: TOKEN,
+  maker_amount_filled: "1000000", taker_amount_filled: "2000000", fee: "0", wallet: ADDR, side: "BUY", token_id: TOKEN,
+  condition_id: HASH, outcome_index: 0, price: 0.5, size: 2, usdc: 1, is_taker_leg: 1, source: "goldsky", ingested_at: 1_700_000_000
+}
+const externalTrade: ExternalTradeRow = {
+  external_trade_id: "ext-1", wallet: ADDR, side: "SELL", token_id: TOKEN, condition_id: HASH, outcome_index: 0, outcome: "Yes",
+  price: 0.6, size: 5, usdc: 3, timestamp: 1_700_000_500, tx_hash: HASH, title: "Will it?", slug: "will-it", source: "data-api-v1",
+  ingested_at: 1_700_000_600
+}
+const erc20: Erc20TransferRow = {
+  tx_hash: HASH, log_index: 3, block_number: 50_000_000, timestamp: 1_700_000_000, token: ADDR, from_address: ADDR,
+  to_address: ADDR, amount: "115792089237316195423570985008687907853269984665640564039457584007913129639935", ingested_at: 1_700_000_000
+}
+const erc1155: Erc1155TransferRow = {
+  tx_hash: HASH, log_index: 4, batch_index: 1, block_number: 50_000_000, timestamp: 1_700_000_000, contract: ADDR, operator: ADDR,
+  from_address: ADDR, to_address: ADDR, token_id: TOKEN, amount: "5000000", ingested_at: 1_700_000_000
+}
+const unit: BackfillUnitRow = {
+  job: "fills", unit_key: HASH, shard_hash: 4_000_000_000, status: "pending", cursor: "", attempts: 0, rows: 0, error_message: "",
+  run_id: "r1", last_run_at: 0, payload: "{}", version: 1_700_000_000_000
+}
+const heartbeat: WorkerHeartbeatRow = {
+  job: "fills", run_id: "r1", host: "h", pid: 42, shard: "0/1", workers_limit: 8, in_flight: 3, units_in_flight: 2, units_done: 7,
+  rows: 1000, rows_per_sec: 12.5, rate_limited_share: 0.01, started_at: 1_700_000_000, updated_at: 1_700_000_060
+}
+const quarantined: QuarantineRow = { job: "fills", unit_key: HASH, source: "goldsky", reason: "bad", raw: "{\"x\":1}", run_id: "r1", created_at: 1_700_000_000 }
+const limit: GovernorLimitRow = { host: "gamma-api.polymarket.com", endpoint: "", safe_limit: 12, updated_at: 1_700_000_000 }
+
+const samples: ReadonlyArray<readonly [string, object]> = [
+  [TABLES.markets, market],
+  [TABLES.marketTokens, marketToken],
+  [TABLES.clobFills, clobFill],
+  [TABLES.externalTrades, externalTrade],
+  [TABLES.erc20Transfers, erc20],
+  [TABLES.erc1155Transfers, erc1155],
+  [TABLES.backfillUnits, unit],
+  [TABLES.workerHeartbeats, heartbeat],
+  [TABLES.quarantine, quarantined],
+  [TABLES.governorLimits, limit]
+]
+
+const silent = () => Effect.void
+const Column = Schema.Struct({ table: Schema.String, name: Schema.String })
+
+layer(layerTestClickHouse("migrate"))("migrate", (it) => {
+  it.effect("applies every migration once, records it, and a second run is a no-op", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const first = yield* migrate(MIGRATIONS, (line) => Effect.sync(() => lines.push(line)))
+      expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version))
+      expect(lines).toEqual(["applied migration 0001 initial_schema"])
+      const names = first.tables.map((t) => t.name)
+      for (const table of [...Object.values(TABLES), "pm_trades_with_external", "market_resolutions", "wallet_pnl"]) {
+        expect(names).toContain(table)
+      }
+      expect(first.tables.find((t) => t.name === "pm_trades_with_external")?.engine).toBe("View")
+
+      const second = yield* migrate(MIGRATIONS, silent)
+      expect(second.applied).toEqual([])
+      expect(second.tables).toEqual(first.tables)
+      expect(yield* appliedVersions).toEqual([1])
+    }))
+
+  it.effect("every table has exactly the columns of its row type in src/domain/tables.ts", () =>
+    Effect.gen(function* () {
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS, silent)
+      const columns = yield* clickhouse.query("SELECT table, name FROM system.columns WHERE database = currentDatabase()", Column)
+      for (const [table, row] of samples) {
+        const actual = columns.filter((c) => c.table === table).map((c) => c.name).sort()
+        expect({ table, columns: actual }).toEqual({ table, columns: Object.keys(row).sort() })
+        yield* clickhouse.insert(table, [row as Record<string, unknown>])
+      }
+      const counts = yield* clickhouse.query(
+        `SELECT count() AS n FROM ${TABLES.erc20Transfers} WHERE amount = '${erc20.amount}'`,
+        Schema.Struct({ n: Schema.NumberFromString })
+      )
+      expect(counts).toEqual([{ n: 1 }])
+    }))
+
+  it.effect("the trades view shows CLOB fills and external trades in one shape, told apart by data_source", () =>
+    Effect.gen(function* () {
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS, silent)
+      // A replayed page: the view reads FINAL, so the duplicate does not show.
+      yield* clickhouse.insert(TABLES.clobFills, [clobFill as unknown as Record<string, unknown>])
+      yield* clickhouse.insert(TABLES.externalTrades, [externalTrade as unknown as Record<string, unknown>])
+      yield* clickhouse.insert(TABLES.externalTrades, [externalTrade as unknown as Record<string, unknown>])
+      const rows = yield* clickhouse.query(
+        "SELECT trade_id, wallet, side, price, is_taker_leg, data_source FROM pm_trades_with_external ORDER BY data_source",
+        Schema.Struct({ trade_id: Schema.String, wallet: Schema.String, side: Schema.String, price: Schema.Number, is_taker_leg: Schema.Number, data_source: Schema.String })
+      )
+      expect(rows).toEqual([
+        { trade_id: clobFill.fill_id, wallet: ADDR, side: "BUY", price: 0.5, is_taker_leg: 1, data_source: "clob" },
+        { trade_id: "ext-1", wallet: ADDR, side: "SELL", price: 0.6, is_taker_leg: 0, data_source: "external" }
+      ])
+    }))
+
+  it.effect("a later migration is applied on its own, and versions this build does not know are reported", () =>
+    Effect.gen(function* () {
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS, silent)
+      const addColumn: Migration = {
+        version: 2,
+        name: "test_add_column",
+        statements: (db) => [`ALTER TABLE ${db}.quarantine ADD COLUMN test_note String DEFAULT ''`]
+      }
+      const upgraded = yield* migrate([...MIGRATIONS, addColumn], silent)
+      expect(upgraded.applied).toEqual([{ version: 2, name: "test_add_column" }])
+      const note = yield* clickhouse.query(
+        "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'quarantine' AND name = 'test_note'",
+        Schema.Struct({ name: Schema.String })
+      )
+      expect(note).toHaveLength(1)
+      const older = yield* migrate(MIGRATIONS, silent)
+      expect(older).toMatchObject({ applied: [], unknown: [2] })
+    }).pipe(Effect.provide(layerTestClickHouse("upgrade"))))
+})
