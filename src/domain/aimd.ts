@@ -23,8 +23,13 @@ export interface AimdConfig {
   readonly headroom: number
   /** No growth for this long after a decrease: the window that refused us needs time to drain. */
   readonly holdMs: number
-  /** Smoothed latency above this multiple of its recent minimum counts as congestion. */
+  /**
+   * Latency above this multiple of its recent minimum counts as congestion. Generous on purpose: a
+   * busy client (ClickHouse inserting on the same cores) inflates measured latency too.
+   */
   readonly latencyTolerance: number
+  /** At most one latency-driven cut per this interval: inflation that outlasts a cut is not all ours. */
+  readonly latencyCutIntervalMs: number
   /** Span over which successes are counted to estimate the sustainable rate (the servers' window). */
   readonly goodputWindowMs: number
   /**
@@ -34,6 +39,13 @@ export interface AimdConfig {
    * outlasts the server's window, so the hole the pause left there cannot flatter the probe.
    */
   readonly probeHoldMs: number
+  /** Growth while probing above the ceiling: growthPerSecond plus this fraction of the limit a second. */
+  readonly probeGrowthProportion: number
+  /**
+   * 503s, 504s and timeouts cut the limit only when they are more than this share of recent answers:
+   * a flaky upstream's scattered 5xx or a hung request is not congestion, an overloaded one is.
+   */
+  readonly overloadShare: number
   /** Grow only while at least this fraction of the limit is in use: an idle limit proves nothing. */
   readonly busyFraction: number
   /** A limit held this long without congestion counts as safe (persisted for the next run). */
@@ -49,9 +61,12 @@ export const defaultAimdConfig: AimdConfig = {
   latencyBackoff: 0.9,
   headroom: 0.9,
   holdMs: 2_000,
-  latencyTolerance: 2,
+  latencyTolerance: 3,
+  latencyCutIntervalMs: 5_000,
   goodputWindowMs: 10_000,
-  probeHoldMs: 20_000,
+  probeHoldMs: 18_000,
+  probeGrowthProportion: 0.1,
+  overloadShare: 0.15,
   busyFraction: 0.5,
   settleMs: 10_000
 }
@@ -68,6 +83,25 @@ const LATENCY_BUCKET_MS = 30_000
 /** Longest gap credited to growth at once (after a pause, growth does not jump). */
 const MAX_GROWTH_STEP_MS = 1_000
 const GOODPUT_BUCKET_MS = 1_000
+
+/** Notes the limit in force now; seconds without answers inherit it. */
+const recordLimit = (recent: AimdState["recentLimits"], limit: number, nowMs: number): AimdState["recentLimits"] => {
+  const second = Math.floor(nowMs / 1000)
+  const size = recent.mins.length
+  const mins = recent.mins.slice()
+  for (let s = recent.lastSecond + 1; s <= Math.min(second, recent.lastSecond + size); s++) mins[s % size] = limit
+  const i = Math.max(second, recent.lastSecond) % size
+  mins[i] = Math.min(mins[i]!, limit)
+  return { mins, lastSecond: Math.max(second, recent.lastSecond) }
+}
+/** The overload share is a plain mean over the first answers, then an EWMA over about this many. */
+const OVERLOAD_SPAN = 50
+
+const recordOverload = (o: AimdState["overload"], overloaded: boolean): AimdState["overload"] => {
+  const samples = o.samples + 1
+  const alpha = Math.max(1 / OVERLOAD_SPAN, 1 / samples)
+  return { fraction: o.fraction + alpha * ((overloaded ? 1 : 0) - o.fraction), samples }
+}
 
 export interface LatencyStats {
   /** Smoothed latency of recent answers (for Little's law). */
@@ -97,11 +131,15 @@ export interface AimdState {
   readonly holdUntilMs: number
   readonly lastCongestionMs: number
   readonly safeLimit: number
+  /** The lowest limit in force in each of the last settleMs seconds (ring by absolute second). */
+  readonly recentLimits: { readonly mins: ReadonlyArray<number>; readonly lastSecond: number }
   /**
    * Where the last congestion happened (the concurrency the host sustained then). Growth below it is
    * fast; above it, only additive: the limit is probing ground that was refused before.
    */
   readonly ceiling: number | undefined
+  /** Share of recent answers that were 503/504 or timeouts (a running mean, then an EWMA). */
+  readonly overload: { readonly fraction: number; readonly samples: number }
   readonly latency: LatencyStats
   readonly goodput: Goodput
 }
@@ -121,7 +159,12 @@ export const initialState = (config: AimdConfig, limit: number, nowMs: number): 
     holdUntilMs: nowMs,
     lastCongestionMs: nowMs,
     safeLimit: start,
+    recentLimits: {
+      mins: Array.from({ length: Math.max(1, Math.ceil(config.settleMs / 1000)) }, () => start),
+      lastSecond: Math.floor(nowMs / 1000)
+    },
     ceiling: undefined,
+    overload: { fraction: 0, samples: 0 },
     latency: emptyLatency(nowMs),
     goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }
   }
@@ -235,6 +278,7 @@ const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: n
     holdUntilMs: nowMs + config.holdMs,
     lastCongestionMs: nowMs,
     safeLimit: Math.min(state.safeLimit, permitsOf(limit)),
+    recentLimits: recordLimit(state.recentLimits, limit, nowMs),
     ceiling
   }
 }
@@ -250,23 +294,38 @@ export interface SuccessSample {
 
 export const onSuccess = (config: AimdConfig, state: AimdState, sample: SuccessSample): AimdState => {
   const latency = recordLatency(state.latency, sample.latencyMs, sample.nowMs)
-  const recorded: AimdState = { ...state, latency, goodput: recordSuccess(state.goodput, sample.nowMs) }
-  if (sample.generation === state.generation && latencyInflated(config, latency, sample.latencyMs)) {
+  const recorded: AimdState = {
+    ...state,
+    latency,
+    goodput: recordSuccess(state.goodput, sample.nowMs),
+    overload: recordOverload(state.overload, false)
+  }
+  if (
+    sample.generation === state.generation &&
+    sample.nowMs - state.lastCongestionMs >= config.latencyCutIntervalMs &&
+    latencyInflated(config, latency, sample.latencyMs)
+  ) {
     return decrease(config, recorded, sample.nowMs, config.latencyBackoff, false)
   }
   const busy = sample.inFlight >= config.busyFraction * permitsOf(state.limit)
   const growing = sample.nowMs >= state.holdUntilMs && busy
   const dt = Math.min(MAX_GROWTH_STEP_MS, Math.max(0, sample.nowMs - state.lastGrowthMs))
-  const fast = config.growthPerSecond + config.growthProportion * state.limit
   const probing = state.ceiling !== undefined && state.limit >= state.ceiling
-  const perSecond = probing && sample.nowMs - state.lastCongestionMs < config.probeHoldMs ? 0 : fast
+  const perSecond = !probing
+    ? config.growthPerSecond + config.growthProportion * state.limit
+    : sample.nowMs - state.lastCongestionMs < config.probeHoldMs
+    ? 0
+    : config.growthPerSecond + config.probeGrowthProportion * state.limit
   const limit = growing ? clampLimit(config, state.limit + perSecond * (dt / 1000)) : state.limit
+  const recentLimits = recordLimit(state.recentLimits, limit, sample.nowMs)
+  // Safe = every limit in force over the last settleMs, all of it without congestion.
   const settled = sample.nowMs - state.lastCongestionMs >= config.settleMs
   return {
     ...recorded,
     limit,
     lastGrowthMs: sample.nowMs,
-    safeLimit: settled ? Math.max(state.safeLimit, permitsOf(state.limit)) : state.safeLimit
+    recentLimits,
+    safeLimit: settled ? Math.max(state.safeLimit, permitsOf(Math.min(...recentLimits.mins))) : state.safeLimit
   }
 }
 
@@ -278,8 +337,16 @@ export interface CongestionSample {
   readonly kind: CongestionKind
 }
 
-/** One decrease per generation: the requests already in flight when the limit fell do not cut it again. */
-export const onCongestion = (config: AimdConfig, state: AimdState, sample: CongestionSample): AimdState =>
-  sample.generation !== state.generation
-    ? state
-    : decrease(config, state, sample.nowMs, config.backoff, sample.kind === "RateLimited")
+/**
+ * A 429 always cuts; 503/504/timeouts cut once they are a real share of answers. One decrease per
+ * generation: the requests already in flight when the limit fell do not cut it again.
+ */
+export const onCongestion = (config: AimdConfig, state: AimdState, sample: CongestionSample): AimdState => {
+  if (sample.kind === "RateLimited") {
+    return sample.generation !== state.generation ? state : decrease(config, state, sample.nowMs, config.backoff, true)
+  }
+  const recorded: AimdState = { ...state, overload: recordOverload(state.overload, true) }
+  return sample.generation !== state.generation || recorded.overload.fraction <= config.overloadShare
+    ? recorded
+    : decrease(config, recorded, sample.nowMs, config.backoff, false)
+}

@@ -70,7 +70,8 @@ export class Rng {
   }
 }
 
-const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0")
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"))
+const hex8 = (n: number): string => BYTE_HEX[n >>> 24]! + BYTE_HEX[(n >>> 16) & 255]! + BYTE_HEX[(n >>> 8) & 255]! + BYTE_HEX[n & 255]!
 
 /**
  * 32 bytes of hex (0x + 64 digits) from a tuple. The last two words are bijections of `i` and `j`, so

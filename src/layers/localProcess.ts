@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync } from "node:fs"
+import { get as httpGet } from "node:http"
 import { createServer } from "node:net"
 import { Effect } from "effect"
 
@@ -47,13 +48,30 @@ export const freePort = (preferred = 0): Effect.Effect<number, Error> =>
     return Effect.sync(() => server.close())
   })
 
-/** GET /ping answered "Ok." (bounded: a wedged server must not hang the caller). */
+/**
+ * GET /ping answered "Ok." (bounded: a wedged server must not hang the caller). No keep-alive: the
+ * server waits for open connections when it shuts down, so a pooled socket would slow every stop.
+ */
 export const pingOk = (url: string, timeoutMs = 2_000): Effect.Effect<boolean> =>
-  Effect.tryPromise((signal) =>
-    fetch(`${url}/ping`, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) }).then(async (res) =>
-      res.ok && (await res.text()).startsWith("Ok")
-    )
-  ).pipe(Effect.orElseSucceed(() => false))
+  Effect.async<boolean>((resume) => {
+    const controller = new AbortController()
+    let settled = false
+    const settle = (ok: boolean) => {
+      if (settled) return
+      settled = true
+      resume(Effect.succeed(ok))
+    }
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
+    const request = httpGet(`${url}/ping`, { agent: false, signal }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => (body += chunk))
+      res.on("end", () => settle(res.statusCode === 200 && body.startsWith("Ok")))
+      res.on("error", () => settle(false))
+    })
+    request.on("error", () => settle(false))
+    return Effect.sync(() => controller.abort())
+  })
 
 /** The last non-empty line of a log file, for an error message that says what the server said. */
 export const lastLogLine = (path: string): string | undefined => {

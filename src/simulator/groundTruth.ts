@@ -220,7 +220,8 @@ export const externalTradeTruthsOfWallet = (world: World, wallet: number, api: "
         side: t.side,
         token_id: g.tokenIds[t.outcome]!,
         condition_id: g.conditionId,
-        outcome_index: t.outcome,
+        // The Data-API serves outcomeIndex 999 ("unknown") for ghost markets.
+        outcome_index: -1,
         outcome: g.outcomes[t.outcome]!,
         price: usdcRaw / t.shares,
         size: t.shares / 1e6,

@@ -1,4 +1,4 @@
-import { encodePacked, keccak256 } from "viem"
+import { encodePacked, keccak256 } from "viem/utils"
 import { CONTRACTS } from "../domain/polygon.js"
 import { hash32, hashString, hex20, hex32, Rng, unit } from "../domain/prng.js"
 import { binaryQuestion, contestTitle, negRiskQuestion, pseudonym, slugify } from "./text.js"
@@ -55,7 +55,7 @@ export const marketIdOf = (seed: number, i: number): string => String(200_000 + 
 export const NEG_RISK_GROUP = 4
 
 const cache = new WeakMap<World, Map<number, MarketInfo>>()
-const CACHE_MAX = 20_000
+const CACHE_MAX = 4_000
 
 export const marketInfo = (world: World, i: number): MarketInfo => {
   let byIndex = cache.get(world)

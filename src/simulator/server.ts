@@ -1,7 +1,17 @@
-import { HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+// Module subpaths rather than package indexes: the indexes load every module of the package, which
+// costs about 40 MB of resident memory in a process that only runs the simulator (benchmarks).
+import * as HttpServer from "@effect/platform/HttpServer"
 import type { ServeError } from "@effect/platform/HttpServerError"
-import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { createServer } from "node:http"
 import { Rng } from "../domain/prng.js"
 import type { Family, Knobs, Profile, WorldConfig, WorldOptions } from "./config.js"
@@ -223,7 +233,6 @@ export const layerSimulator = (options: SimulatorOptions = {}): Layer.Layer<Simu
 
 /** Starts the simulator outside Effect (benchmarks, scripts); `close` stops it. */
 export const startSimulator = async (options: SimulatorOptions = {}): Promise<SimulatorHandle & { readonly close: () => Promise<void> }> => {
-  const { Scope, Exit } = await import("effect")
   const scope = Effect.runSync(Scope.make())
   const handle = await Effect.runPromise(Layer.buildWithScope(layerSimulator(options), scope).pipe(Effect.map(Context.get(SimulatorServer))))
   return { ...handle, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }

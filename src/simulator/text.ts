@@ -27,9 +27,11 @@ export const slugify = (s: string): string =>
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
 const monthDay = (ts: number): string => {
   const d = new Date(ts * 1000)
-  return `${d.toLocaleString("en-US", { month: "long", timeZone: "UTC" })} ${d.getUTCDate()}`
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`
 }
 
 export const binaryQuestion = (rng: Rng, endTs: number): string =>

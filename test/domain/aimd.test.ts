@@ -47,7 +47,8 @@ describe("aimd", () => {
   })
 
   it("holds after a cut before growing again", () => {
-    const cut = onCongestion(config, healthy(initialState(config, 20, 0), 0, 1), { nowMs: 1000, generation: 0, kind: "Timeout" })
+    const cut = onCongestion(config, initialState(config, 20, 0), { nowMs: 1000, generation: 0, kind: "Timeout" })
+    expect(cut.limit).toBeCloseTo(14)
     const held = healthy(cut, 1000, 1.5)
     expect(held.limit).toBe(cut.limit)
     expect(healthy(held, 2500, 2).limit).toBeGreaterThan(cut.limit)
@@ -62,8 +63,19 @@ describe("aimd", () => {
     const cut = onCongestion(config, s, { nowMs: 10_000, generation: s.generation, kind: "RateLimited" })
     // 0.9 x 4 = 3.6 would be below a quarter of 60: one step stops at 15.
     expect(cut.limit).toBe(15)
-    const timeout = onCongestion(config, s, { nowMs: 10_000, generation: s.generation, kind: "Timeout" })
-    expect(timeout.limit).toBeCloseTo(42)
+  })
+
+  it("cuts on 503s and timeouts only when they are a real share of answers, not a stray one", () => {
+    const s = healthy(initialState(config, 40, 0), 0, 10)
+    const stray = onCongestion(config, s, { nowMs: 10_000, generation: s.generation, kind: "Timeout" })
+    expect(stray.limit).toBe(s.limit)
+    let overloaded = stray
+    for (let i = 0; i < 10; i++) overloaded = onCongestion(config, overloaded, { nowMs: 10_000 + i, generation: s.generation, kind: "Overloaded" })
+    expect(overloaded.limit).toBeCloseTo(s.limit * 0.7)
+    expect(overloaded.generation).toBe(s.generation + 1)
+    // From a cold start, the first answers weigh fully: a first timeout is a real share.
+    const cold = onCongestion(config, initialState(config, 10, 0), { nowMs: 1, generation: 0, kind: "Timeout" })
+    expect(cold.limit).toBeCloseTo(7)
   })
 
   it("treats latency well above its recent minimum as congestion, but not ordinary jitter", () => {
@@ -81,19 +93,23 @@ describe("aimd", () => {
     expect(latencyInflated(config, stats, 400)).toBe(true)
     expect(latencyInflated(config, stats, 90)).toBe(false)
 
-    let s = healthy(initialState(config, 20, 0), 0, 5, { latencyMs: 100 })
-    const before = s.limit
-    s = healthy(s, 5000, 5, { latencyMs: 500 })
-    expect(s.limit).toBeLessThan(before)
-    expect(s.generation).toBeGreaterThan(0)
+    const warm = healthy(initialState(config, 20, 0), 0, 5, { latencyMs: 100 })
+    const slow = healthy(warm, 5000, 5, { latencyMs: 500 })
+    const control = healthy(warm, 5000, 5, { latencyMs: 100 })
+    expect(slow.generation).toBe(1)
+    expect(control.generation).toBe(0)
+    expect(slow.limit).toBeLessThan(control.limit * 0.9)
   })
 
   it("counts a limit as safe once held without congestion for settleMs, and lowers it on a cut", () => {
     let s = healthy(initialState(config, 10, 0), 0, 5)
     expect(s.safeLimit).toBe(10)
     s = healthy(s, 5000, 10)
-    expect(s.safeLimit).toBeGreaterThan(20)
-    const cut = onCongestion(config, s, { nowMs: 15_000, generation: s.generation, kind: "Timeout" })
+    // Safe is what held through the last 10 s, not the newest (still unproven) limit.
+    expect(s.safeLimit).toBeGreaterThanOrEqual(18)
+    expect(s.safeLimit).toBeLessThan(Math.floor(s.limit) - 5)
+    const cut = onCongestion(config, s, { nowMs: 15_000, generation: s.generation, kind: "RateLimited" })
+    expect(cut.limit).toBeLessThan(s.limit)
     expect(cut.safeLimit).toBe(permitsOf(cut.limit))
   })
 })

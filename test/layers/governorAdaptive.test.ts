@@ -58,7 +58,7 @@ describe("layerAdaptive", () => {
       yield* l.stop
     }).pipe(Effect.provide(layerAdaptive({ initial: 8 }))))
 
-  it.effect("cuts the limit multiplicatively on 429s, once for the requests already in flight", () =>
+  it.effect("cuts the limit on 429s to just under what the host sustained, once for the requests already in flight", () =>
     Effect.gen(function* () {
       let fail = false
       const l = yield* load(40, 1000, () => (fail ? Effect.fail(tooMany()) : Effect.succeed(undefined)))
@@ -70,8 +70,8 @@ describe("layerAdaptive", () => {
       fail = false
       yield* TestClock.adjust("1 second")
       const after = yield* l.limit
-      expect(after).toBeLessThanOrEqual(Math.floor(before * 0.7))
-      expect(after).toBeGreaterThanOrEqual(Math.floor(before * 0.6))
+      // 32 requests of 1 s in flight sustain 32 concurrent: the cut lands at 90% of that, once.
+      expect(after).toBe(Math.floor(before * 0.9))
       const [snap] = yield* (yield* Governor).snapshot
       expect(snap!.rateLimited).toBe(before)
       yield* l.resetPeak
