@@ -31,6 +31,8 @@ export interface GovernorBenchOptions {
   /** Concurrent requests that saturate the limit (R = saturating x 10 s / latency). */
   readonly saturating: number
   readonly latencyMs: { readonly minMs: number; readonly maxMs: number }
+  /** Which parts to run (both by default). */
+  readonly parts?: ReadonlyArray<1 | 2>
 }
 
 const WINDOW_MS = 10_000
@@ -113,6 +115,19 @@ const runAgainstSimulator = (
         outcomes.push({ atMs: now - start, ok: success })
       })
     )
+    // GOVERNOR_BENCH_TRACE=1 prints a line a second: successes, 429s, the limit, whether paused.
+    if (process.env["GOVERNOR_BENCH_TRACE"] !== undefined) {
+      let seen = 0
+      yield* Effect.forkDaemon(Effect.forever(Effect.gen(function* () {
+        yield* Effect.sleep("1 second")
+        const now = yield* Clock.currentTimeMillis
+        const fresh = outcomes.slice(seen)
+        seen = outcomes.length
+        const [snap] = yield* governor.snapshot
+        const [st] = yield* governor.states
+        console.log(`  t=${((now - start) / 1000).toFixed(0)} ok=${fresh.filter((x) => x.ok).length} 429=${fresh.filter((x) => !x.ok).length} limit=${snap?.limit} ceiling=${st?.aimd.ceiling?.toFixed(1)} paused=${(snap?.pausedUntilMs ?? 0) > now}`)
+      })))
+    }
     const clients = mode.workers === "auto" ? defaultAimdConfig.max : mode.workers
     const fibers = yield* Effect.forEach(Array.from({ length: clients }), () => Effect.fork(Effect.forever(one)))
     while (true) {
@@ -146,12 +161,11 @@ const timeToReach = (outcomes: ReadonlyArray<Outcome>, fromMs: number, untilMs: 
   return undefined
 }
 
-export const runGovernorBench = (o: GovernorBenchOptions) =>
+const out = (line: string) => Effect.sync(() => console.log(line))
+
+/** Part 1: the same workload per mode, from a cold, empty window. */
+const sameWorkload = (o: GovernorBenchOptions, R: number, perSecond: number) =>
   Effect.gen(function* () {
-    const R = limitPerWindow(o)
-    const perSecond = R / (WINDOW_MS / 1000)
-    const out = (line: string) => Effect.sync(() => console.log(line))
-    yield* out(`governor bench: latency ${o.latencyMs.minMs}..${o.latencyMs.maxMs} ms, limit R = ${R} requests / 10 s (${perSecond}/s, ~${o.saturating} concurrent), loopback simulator`)
     yield* out(`\n1. ${o.requests} successful requests from a cold, empty window\n`)
     yield* out("| mode | throughput (ok/s) | after the first window (ok/s, % of R) | 429 share | wall time | limit at end |")
     yield* out("|---|---|---|---|---|---|")
@@ -168,12 +182,16 @@ export const runGovernorBench = (o: GovernorBenchOptions) =>
     yield* row("auto (cold start)", cold)
     if (cold.learned !== undefined) {
       const warm = yield* runAgainstSimulator(o, { name: "auto", workers: "auto", learned: cold.learned }, constant, untilDone)
-      yield* row(`auto (learned limit ${cold.learned})`, warm)
+      yield* row(`auto (from the learned limit ${cold.learned})`, warm)
     }
     for (const workers of [16, 32, 64, 128]) {
       yield* row(`fixed ${workers}`, yield* runAgainstSimulator(o, { name: `fixed ${workers}`, workers }, constant, untilDone))
     }
+  })
 
+/** Part 2: one auto run while the limit goes R, R/2, R. */
+const changingLimit = (o: GovernorBenchOptions, R: number, perSecond: number) =>
+  Effect.gen(function* () {
     const P = o.phaseSeconds * 1000
     yield* out(`\n2. auto while the limit changes: R for ${o.phaseSeconds} s, R/2 for ${o.phaseSeconds} s, R again for ${o.phaseSeconds} s\n`)
     const dynamic = yield* runAgainstSimulator(
@@ -198,6 +216,16 @@ export const runGovernorBench = (o: GovernorBenchOptions) =>
     yield* out(`\nwhole changing-limit run: ${dynamic.outcomes.filter((x) => x.ok).length} ok, 429 share ${pct(share429(dynamic.outcomes))}; time to 90% = first moment the trailing 5 s success rate is at least 90% of the limit in force`)
   })
 
+export const runGovernorBench = (o: GovernorBenchOptions) =>
+  Effect.gen(function* () {
+    const R = limitPerWindow(o)
+    const perSecond = R / (WINDOW_MS / 1000)
+    yield* out(`governor bench: latency ${o.latencyMs.minMs}..${o.latencyMs.maxMs} ms, limit R = ${R} requests / 10 s (${perSecond}/s, ~${o.saturating} concurrent), loopback simulator`)
+    const parts = o.parts ?? [1, 2]
+    if (parts.includes(1)) yield* sameWorkload(o, R, perSecond)
+    if (parts.includes(2)) yield* changingLimit(o, R, perSecond)
+  })
+
 /** Entry point for bench/run.ts (`npm run bench -- governor [--quick] [--requests N] [--phase S]`). */
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   const value = (name: string): number | undefined => {
@@ -210,7 +238,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
       requests: value("--requests") ?? (quick ? 6_000 : 16_000),
       phaseSeconds: value("--phase") ?? (quick ? 45 : 60),
       saturating: 40,
-      latencyMs: { minMs: 80, maxMs: 120 }
+      latencyMs: { minMs: 80, maxMs: 120 },
+      ...(value("--part") !== undefined ? { parts: [value("--part") as 1 | 2] } : {})
     })
   )
 }

@@ -1,15 +1,19 @@
 /**
- * Simulator benchmark: start time and resident memory of a 171,000-market / 10M-fill world (after
- * serving a few hundred requests across every API, eth_getLogs ranges included), then the requests per
- * second it sustains with no latency under a loopback load from a child process (bounded in time).
+ * Simulator benchmark. Starts a 171,000-market / 10M-fill world in a child process (the lean entry
+ * bench/simulatorServe.ts, so the figures are the simulator's own), reports its start time, serves a
+ * few hundred requests across every API (eth_getLogs over block ranges included) and reports its
+ * resident memory, then measures the requests per second it sustains with no latency under a
+ * loopback load from another child process, bounded in time.
  *
- *   node_modules/.bin/vite-node bench/simulator.ts [--markets 171000] [--fills 10000000] [--seconds 10]
+ *   node_modules/.bin/vite-node bench/simulator.ts [--markets 171000] [--fills 10000000] [--wallets 50000] [--seconds 20]
  */
 import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { createInterface } from "node:readline"
 import { V2_GENESIS_BLOCK } from "../src/domain/polygon.js"
+import { worldConfig } from "../src/simulator/config.js"
 import { marketInfo, walletAddress } from "../src/simulator/market.js"
-import { startSimulator } from "../src/simulator/server.js"
-import { walletIndex } from "../src/simulator/walletIndex.js"
+import { World } from "../src/simulator/world.js"
 
 const arg = (name: string, dflt: number): number => {
   const k = process.argv.indexOf(`--${name}`)
@@ -18,123 +22,161 @@ const arg = (name: string, dflt: number): number => {
 const MARKETS = arg("markets", 171_000)
 const FILLS = arg("fills", 10_000_000)
 const WALLETS = arg("wallets", 50_000)
-const SECONDS = arg("seconds", 10)
-const CONCURRENCY = arg("concurrency", 32)
+const SECONDS = arg("seconds", 20)
+const CONCURRENCY = arg("concurrency", 16)
 
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`
-const rss = () => process.memoryUsage().rss
-const mem = () => {
-  const m = process.memoryUsage()
-  return `RSS ${mb(m.rss)} (heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, array buffers ${mb(m.arrayBuffers)})`
-}
-const ms = (t0: number) => `${Math.round(performance.now() - t0)} ms`
+const since = (t0: number) => Math.round(performance.now() - t0)
 const hex = (n: number) => "0x" + n.toString(16)
 
-const post = async (url: string, body: unknown) => {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
-  return { status: res.status, text: await res.text() }
+interface Ready {
+  readonly gammaUrl: string
+  readonly dataApiUrl: string
+  readonly goldskyUrl: string
+  readonly rpcUrl: string
+  readonly statsUrl: string
+  readonly startMs: number
+  readonly buildMs: number
+  readonly rssBefore: number
+  readonly matches: number
 }
 
-const main = async () => {
-  const rssBefore = rss()
-  const t0 = performance.now()
-  const sim = await startSimulator({
-    world: { seed: 42, markets: MARKETS, wallets: WALLETS, from: "2026-03-01", to: "2026-06-01", fills: FILLS }
-  })
-  const startMs = performance.now() - t0
-  const world = sim.world
-  console.log(`world: ${world.marketCount} markets, ${world.walletCount} wallets, ${world.matchCount} matches, blocks ${world.firstBlock}..${world.headBlock}`)
-  console.log(`start: ${Math.round(startMs)} ms to a listening server (index built in ${Math.round(world.buildMs)} ms); RSS ${mb(rss())} (process baseline ${mb(rssBefore)})`)
+/** fetch with one retry: a keep-alive socket the server closed while idle fails once ("other side closed"). */
+const fetchRetry = async (url: string, init?: RequestInit): Promise<Response> => {
+  try {
+    return await fetch(url, init)
+  } catch {
+    return await fetch(url, init)
+  }
+}
+const getText = async (url: string) => (await fetchRetry(url)).text()
+const post = async (url: string, body: unknown) =>
+  (await fetchRetry(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).text()
 
-  // A few hundred requests across every API.
+const memoryOf = async (statsUrl: string, gc = false) => {
+  const s = JSON.parse(await getText(gc ? `${statsUrl}?gc=1` : statsUrl)) as { process: { rssBytes: number; peakRssBytes: number; heapUsedBytes: number; heapTotalBytes: number; arrayBuffersBytes: number } }
+  const p = s.process
+  return `RSS ${mb(p.rssBytes)} (peak ${mb(p.peakRssBytes)}; JS heap ${mb(p.heapUsedBytes)} used of ${mb(p.heapTotalBytes)}, typed arrays ${mb(p.arrayBuffersBytes)})`
+}
+
+const startChild = (): Promise<{ child: ChildProcess; ready: Ready; spawnMs: number }> =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(
+      process.execPath,
+      ["node_modules/vite-node/vite-node.mjs", "bench/simulatorServe.ts", "--markets", String(MARKETS), "--fills", String(FILLS), "--wallets", String(WALLETS)],
+      { stdio: ["ignore", "pipe", "inherit"] }
+    )
+    child.on("error", reject)
+    child.on("exit", (code) => reject(new Error(`simulator child exited with ${code}`)))
+    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, ready: JSON.parse(line) as Ready, spawnMs: performance.now() - t0 }))
+  })
+
+const main = async () => {
+  const { child, ready, spawnMs } = await startChild()
+  // The same world, rebuilt here (deterministic) to pick valid markets, wallets and blocks for requests.
+  const world = new World(worldConfig({ seed: 42, markets: MARKETS, wallets: WALLETS, from: "2026-03-01", to: "2026-06-01", fills: FILLS }))
+  console.log(`world: ${MARKETS} markets, ${WALLETS} wallets, ${ready.matches} matches (~${FILLS} OrderFilled events), blocks ${world.firstBlock}..${world.headBlock}`)
+  console.log(
+    `start: index built in ${Math.round(ready.buildMs)} ms, listening ${Math.round(ready.startMs)} ms after the simulator modules loaded ` +
+      `(${Math.round(spawnMs)} ms from spawning vite-node); ${await memoryOf(ready.statsUrl)}, of which ${mb(ready.rssBefore)} before the world`
+  )
+
   let requests = 0
-  let fills = 0
   const tg = performance.now()
   let cursor: string | undefined
-  for (let p = 0; p < 20; p++) {
-    const res = await fetch(`${sim.gammaUrl}/markets/keyset?limit=500${cursor !== undefined ? `&after_cursor=${cursor}` : ""}`)
-    const body = (await res.json()) as { next_cursor?: string }
+  for (let p = 0; p < 20; p++, requests++) {
+    const body = JSON.parse(await getText(`${ready.gammaUrl}/markets/keyset?limit=500${cursor !== undefined ? `&after_cursor=${cursor}` : ""}`)) as { next_cursor?: string }
     cursor = body.next_cursor
-    requests++
   }
-  for (let p = 0; p < 5; p++, requests++) await (await fetch(`${sim.gammaUrl}/markets?limit=500&offset=${p * 400}&closed=true`)).text()
-  console.log(`  gamma: 25 pages of up to 500 markets in ${ms(tg)}; ${mem()}`)
+  for (let p = 0; p < 5; p++, requests++) await getText(`${ready.gammaUrl}/markets?limit=500&offset=${p * 400}&closed=true`)
+  console.log(`  gamma: 25 pages of 500 markets in ${since(tg)} ms; ${await memoryOf(ready.statsUrl)}`)
 
-  const tgs = performance.now()
+  const ts = performance.now()
+  let fills = 0
   for (let k = 0; k < 100; k++, requests++) {
-    const i = Math.floor((k * 1709) % world.marketCount)
-    const tokens = JSON.stringify(marketInfo(world, i).tokenIds)
-    const r = await post(sim.goldskyUrl, {
+    const tokens = JSON.stringify(marketInfo(world, (k * 1709) % MARKETS).tokenIds)
+    const text = await post(ready.goldskyUrl, {
       query: `{ orderFilledEvents(first: 1000, orderBy: timestamp, orderDirection: asc, where: {or: [{makerAssetId_in: ${tokens}}, {takerAssetId_in: ${tokens}}], timestamp_gt: "0"}) { id timestamp maker taker makerAssetId takerAssetId makerAmountFilled takerAmountFilled fee } }`
     })
-    fills += (JSON.parse(r.text) as { data: { orderFilledEvents: Array<unknown> } }).data.orderFilledEvents.length
+    fills += (JSON.parse(text) as { data: { orderFilledEvents: Array<unknown> } }).data.orderFilledEvents.length
   }
-  console.log(`  goldsky: 100 per-market queries (${fills} fills) in ${ms(tgs)} (first one builds the token index); ${mem()}`)
+  console.log(`  goldsky: 100 per-market queries (${fills} fills; the first builds the token index) in ${since(ts)} ms; ${await memoryOf(ready.statsUrl)}`)
 
   const tr = performance.now()
   let logs = 0
-  for (let k = 0; k < 100; k++, requests++) {
-    const from = world.firstBlock + Math.floor(((k * 7919) % 1000) / 1000 * (world.headBlock - world.firstBlock - 2000))
-    const r = await post(sim.rpcUrl, { jsonrpc: "2.0", id: k, method: "eth_getLogs", params: [{ fromBlock: hex(from), toBlock: hex(from + (k % 2 === 0 ? 499 : 1999)) }] })
-    const body = JSON.parse(r.text) as { result?: Array<unknown> }
+  let capped = 0
+  for (let k = 0; k < 150; k++, requests++) {
+    const from = world.firstBlock + Math.floor((((k * 7919) % 1000) / 1000) * (world.headBlock - world.firstBlock - 2000))
+    const span = k % 3 === 0 ? 2000 : k % 3 === 1 ? 500 : 100
+    const body = JSON.parse(await post(ready.rpcUrl, { jsonrpc: "2.0", id: k, method: "eth_getLogs", params: [{ fromBlock: hex(from), toBlock: hex(from + span - 1) }] })) as {
+      result?: Array<unknown>
+      error?: { code: number }
+    }
     logs += body.result?.length ?? 0
+    if (body.error?.code === -32005) capped++
   }
-  for (let k = 0; k < 50; k++, requests++) {
-    await post(sim.rpcUrl, { jsonrpc: "2.0", id: k, method: "eth_getBlockByNumber", params: [hex(V2_GENESIS_BLOCK + k * 1000), false] })
-  }
-  console.log(`  rpc: 100 eth_getLogs over 500/2000-block ranges (${logs} logs) + 50 eth_getBlockByNumber in ${ms(tr)}; ${mem()}`)
+  for (let k = 0; k < 50; k++, requests++) await post(ready.rpcUrl, { jsonrpc: "2.0", id: k, method: "eth_getBlockByNumber", params: [hex(V2_GENESIS_BLOCK + k * 1000), false] })
+  console.log(`  rpc: 150 eth_getLogs over 100/500/2000-block ranges (${logs} logs, ${capped} answered -32005) + 50 eth_getBlockByNumber in ${since(tr)} ms; ${await memoryOf(ready.statsUrl)}`)
 
   const td = performance.now()
-  walletIndex(world)
-  const indexMs = performance.now() - td
+  await getText(`${ready.dataApiUrl}/activity?user=${walletAddress(world, 0)}&limit=1`)
+  const indexMs = since(td)
+  requests++
   const tdd = performance.now()
-  for (let k = 0; k < 50; k++, requests++) {
+  for (let k = 0; k < 50; k++, requests += 2) {
     const user = walletAddress(world, 100 + k * 37)
-    await (await fetch(`${sim.dataApiUrl}/activity?user=${user}&limit=500&start=1`)).text()
-    await (await fetch(`${sim.dataApiUrl}/v2/trades?user=${user}&limit=500&taker_only=false`)).text()
-    requests++
+    await getText(`${ready.dataApiUrl}/activity?user=${user}&limit=500&start=1`)
+    await getText(`${ready.dataApiUrl}/v2/trades?user=${user}&limit=500&taker_only=false`)
   }
-  console.log(`  data-api: wallet index built lazily in ${Math.round(indexMs)} ms; 100 requests in ${ms(tdd)}; ${mem()}`)
-  const usage = process.resourceUsage()
-  console.log(`after ${requests} requests: RSS ${mb(rss())}, peak RSS ${mb(usage.maxRSS * 1024)}`)
+  console.log(`  data-api: first request (builds the wallet index) ${indexMs} ms; 100 more in ${since(tdd)} ms; ${await memoryOf(ready.statsUrl)}`)
+  console.log(`after ${requests} requests: ${await memoryOf(ready.statsUrl)}`)
+  await new Promise((r) => setTimeout(r, 15_000))
+  console.log(`  after 15 s idle: ${await memoryOf(ready.statsUrl)}`)
+  console.log(`  after a full GC (if the child runs with --expose-gc): ${await memoryOf(ready.statsUrl, true)}`)
 
-  // Throughput: a child process hammers cheap endpoints over keep-alive connections.
-  await fetch(`${sim.statsUrl}?reset=1`)
+  // Throughput with no latency: a child process with `concurrency` keep-alive loops per endpoint.
   const tokens = JSON.stringify(marketInfo(world, 5).tokenIds)
   const targets = [
-    { name: "rpc eth_blockNumber", method: "POST", url: sim.rpcUrl, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }) },
-    { name: "gamma keyset limit=20", method: "GET", url: `${sim.gammaUrl}/markets/keyset?limit=20` },
-    { name: "goldsky per market", method: "POST", url: sim.goldskyUrl, body: JSON.stringify({ query: `{ orderFilledEvents(first: 100, orderBy: timestamp, where: {makerAssetId_in: ${tokens}}) { id timestamp } }` }) },
-    { name: "data /activity", method: "GET", url: `${sim.dataApiUrl}/activity?user=${walletAddress(world, 321)}&limit=100` }
+    { name: "rpc eth_blockNumber", method: "POST", url: ready.rpcUrl, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }) },
+    { name: "gamma /markets/keyset?limit=20", method: "GET", url: `${ready.gammaUrl}/markets/keyset?limit=20` },
+    { name: "goldsky orderFilledEvents(first: 100) per market", method: "POST", url: ready.goldskyUrl, body: JSON.stringify({ query: `{ orderFilledEvents(first: 100, orderBy: timestamp, where: {makerAssetId_in: ${tokens}}) { id timestamp } }` }) },
+    { name: "data /activity?limit=100", method: "GET", url: `${ready.dataApiUrl}/activity?user=${walletAddress(world, 321)}&limit=100` }
   ]
+  await getText(`${ready.statsUrl}?reset=1`)
   for (const target of targets) {
-    const result = await load(target, SECONDS / targets.length, CONCURRENCY)
-    console.log(`load ${target.name}: ${result.ok} ok, ${result.failed} failed in ${result.seconds.toFixed(1)} s = ${Math.round(result.ok / result.seconds)} req/s (concurrency ${CONCURRENCY})`)
+    const r = await load(target, SECONDS / targets.length, CONCURRENCY)
+    console.log(`load ${target.name}: ${r.ok} ok, ${r.failed} failed in ${r.seconds.toFixed(1)} s = ${Math.round(r.ok / r.seconds)} req/s (concurrency ${CONCURRENCY})`)
   }
-  const stats = (await (await fetch(sim.statsUrl)).json()) as { totals: { requests: number; errors: number } }
-  console.log(`server counted ${stats.totals.requests} requests, ${stats.totals.errors} errors during the load`)
-  await sim.close()
+  const stats = JSON.parse(await getText(ready.statsUrl)) as { totals: { requests: number; errors: number } }
+  console.log(`the simulator counted ${stats.totals.requests} requests and ${stats.totals.errors} errors during the load; ${await memoryOf(ready.statsUrl)}`)
+  child.removeAllListeners("exit")
+  child.kill("SIGTERM")
 }
 
-/** Runs a loopback load from a child node process: `concurrency` loops for `seconds`. */
+/** A loopback load from a child process: `concurrency` keep-alive loops for `seconds` (node:http, lighter than fetch). */
 const load = (target: { method: string; url: string; body?: string }, seconds: number, concurrency: number) =>
   new Promise<{ ok: number; failed: number; seconds: number }>((resolve, reject) => {
     const script = `
+      const http = require("node:http");
       const t = JSON.parse(process.argv[1]);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: t.concurrency });
       const until = Date.now() + t.seconds * 1000;
       let ok = 0, failed = 0;
       const t0 = Date.now();
-      const loop = async () => {
-        while (Date.now() < until) {
-          try {
-            const r = await fetch(t.url, { method: t.method, body: t.body, headers: { "content-type": "application/json" } });
-            await r.arrayBuffer();
-            if (r.status === 200) ok++; else failed++;
-          } catch { failed++ }
-        }
-      };
+      const once = () => new Promise((done) => {
+        const req = http.request(t.url, { method: t.method, agent, headers: t.body ? { "content-type": "application/json", "content-length": Buffer.byteLength(t.body) } : {} }, (res) => {
+          res.on("data", () => {});
+          res.on("end", () => { if (res.statusCode === 200) ok++; else failed++; done(); });
+        });
+        req.on("error", () => { failed++; done(); });
+        if (t.body) req.write(t.body);
+        req.end();
+      });
+      const loop = async () => { while (Date.now() < until) await once(); };
       Promise.all(Array.from({ length: t.concurrency }, loop)).then(() => {
         process.stdout.write(JSON.stringify({ ok, failed, seconds: (Date.now() - t0) / 1000 }));
+        agent.destroy();
       });
     `
     const child = spawn(process.execPath, ["-e", script, JSON.stringify({ ...target, seconds, concurrency })], { stdio: ["ignore", "pipe", "inherit"] })

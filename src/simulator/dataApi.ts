@@ -57,12 +57,14 @@ const select = (world: World, sel: Selection, offset: number, limit: number): { 
   }
   let source: Iterable<TradeRef>
   if (sel.wallet !== undefined) {
-    let refs = walletRefs(world, sel.wallet)
-    if (sel.markets !== undefined) {
-      const set = new Set(sel.markets)
-      refs = refs.filter((r) => set.has(r.ghost >= 0 ? -1 - r.ghost : world.matchMarket[r.pos]!))
-    }
-    source = sel.ascending ? refs : [...refs].reverse()
+    const refs = walletRefs(world, sel.wallet, sel.ascending, sel.fromTs, sel.toTs)
+    const set = sel.markets === undefined ? undefined : new Set(sel.markets)
+    source =
+      set === undefined
+        ? refs
+        : (function* () {
+            for (const r of refs) if (set.has(r.ghost >= 0 ? -1 - r.ghost : world.matchMarket[r.pos]!)) yield r
+          })()
   } else if (sel.markets !== undefined) {
     const refs = marketRefs(world, sel.markets, sel.takerOnly)
     source = sel.ascending ? refs : refs.reverse()

@@ -246,9 +246,7 @@ export interface WalletFill {
 
 /** Every OrderFilled event whose `maker` is the wallet (its maker-order and taker-order legs), in chain order. */
 export function* walletFills(world: World, wallet: number): Generator<WalletFill> {
-  const idx = walletIndex(world)
-  for (let k = idx.start[wallet]!; k < idx.start[wallet + 1]!; k++) {
-    const entry = idx.entries[k]!
+  for (const entry of walletIndex(world).entries(wallet)) {
     const pos = Math.floor(entry / 8)
     const slot = entry % 8
     const market = world.matchMarket[pos]!

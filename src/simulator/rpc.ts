@@ -3,7 +3,7 @@ import { hex32 } from "../domain/prng.js"
 import { timestampOfBlock } from "./blockClock.js"
 import type { Caps } from "./config.js"
 import type { LedgerLog, LedgerTx } from "./ledger.js"
-import { txsInBlocks } from "./ledger.js"
+import { logCountOf, matchShape, txsInBlocks } from "./ledger.js"
 import type { SimRequest, SimResponse } from "./response.js"
 import { json } from "./response.js"
 import type { World } from "./world.js"
@@ -172,17 +172,54 @@ const matches = (f: LogFilter, log: { address: string; topics: ReadonlyArray<str
   return true
 }
 
-export const getLogs = (world: World, caps: Caps, rawFilter: unknown, malformed = false, draw = 0): Array<RpcLog | Record<string, unknown>> => {
+/** A result already serialised to JSON (eth_getLogs builds its answer as text, to keep garbage low). */
+class RawJson {
+  constructor(readonly json: string) {}
+}
+
+const logJson = (tx: LedgerTx, enc: { address: string; topics: ReadonlyArray<string>; data: string }, blockHash: string, logIndex: number, malformed: number): string => {
+  const topics = malformed === 1 ? "" : `"topics":["${enc.topics.join('","')}"],`
+  const data = malformed === 2 ? "0xzz" : enc.data
+  return (
+    `{"address":"${enc.address}",${topics}"data":"${data}","blockNumber":"${hex(tx.block)}","transactionHash":"${tx.txHash}",` +
+    `"transactionIndex":"${hex(tx.transactionIndex)}","blockHash":"${blockHash}","logIndex":"${hex(logIndex)}","removed":false}`
+  )
+}
+
+const unfiltered = (f: LogFilter): boolean => f.addresses === undefined && f.topics.every((t) => t === null || t.length === 0)
+
+/** Without filters every log counts: check the cap from log counts alone, before building any log. */
+const checkCapByCounts = (world: World, caps: Caps, f: LogFilter, to: number): void => {
+  let count = 0
+  let lastFullBlock = f.fromBlock - 1
+  let p = world.firstPositionAtOrAfter(f.fromBlock)
+  while (p < world.matchCount && world.matchBlock[p]! <= to) {
+    const block = world.matchBlock[p]!
+    for (; p < world.matchCount && world.matchBlock[p] === block; p++) {
+      const market = world.matchMarket[p]!
+      count += logCountOf(world, matchShape(world, market, world.rankOf(p), p))
+    }
+    // Resolution logs are one per resolved market; counted where they fall, below.
+    if (count > caps.rpcMaxResults) {
+      throw new RpcError(-32005, `query returned more than ${caps.rpcMaxResults} results. Try with this block range [${hex(f.fromBlock)}, ${hex(Math.max(f.fromBlock, lastFullBlock))}].`)
+    }
+    lastFullBlock = block
+  }
+}
+
+export const getLogs = (world: World, caps: Caps, rawFilter: unknown, malformed = false, draw = 0): RawJson => {
   const f = parseFilter(world, rawFilter)
   if (f.fromBlock > f.toBlock) throw new RpcError(-32602, `invalid block range params: fromBlock ${hex(f.fromBlock)} is after toBlock ${hex(f.toBlock)}`)
   const range = f.toBlock - f.fromBlock + 1
   if (caps.rpcMaxBlockRange > 0 && range > caps.rpcMaxBlockRange) {
     throw new RpcError(-32602, `eth_getLogs block range too large, range: ${range}, max: ${caps.rpcMaxBlockRange}`)
   }
-  const out: Array<RpcLog | Record<string, unknown>> = []
   const to = Math.min(f.toBlock, world.headBlock)
+  if (unfiltered(f)) checkCapByCounts(world, caps, f, to)
+  const out: Array<string> = []
   let lastFullBlock = f.fromBlock - 1
   let currentBlock = -1
+  const badAt = malformed ? Math.floor(draw * 1000) : -1
   for (const tx of txsInBlocks(world, f.fromBlock, to)) {
     if (tx.block !== currentBlock) {
       lastFullBlock = currentBlock === -1 ? f.fromBlock - 1 : currentBlock
@@ -196,27 +233,18 @@ export const getLogs = (world: World, caps: Caps, rawFilter: unknown, malformed 
         const suggestTo = Math.max(f.fromBlock, lastFullBlock)
         throw new RpcError(-32005, `query returned more than ${caps.rpcMaxResults} results. Try with this block range [${hex(f.fromBlock)}, ${hex(suggestTo)}].`)
       }
-      out.push({
-        address: enc.address,
-        topics: enc.topics,
-        data: enc.data,
-        blockNumber: hex(tx.block),
-        transactionHash: tx.txHash,
-        transactionIndex: hex(tx.transactionIndex),
-        blockHash,
-        logIndex: hex(tx.firstLogIndex + k),
-        removed: false
-      })
+      out.push(logJson(tx, enc, blockHash, tx.firstLogIndex + k, 0))
     }
   }
   if (malformed && out.length > 0) {
-    const k = Math.floor(draw * out.length)
-    const bad: Record<string, unknown> = { ...out[k]! }
-    if (draw * 7919 % 1 < 0.5) delete bad.topics
-    else bad.data = "0xzz"
-    out[k] = bad
+    // A log that violates the schema: no topics, or data that is not hex.
+    const k = badAt % out.length
+    const entry = JSON.parse(out[k]!) as Record<string, unknown>
+    if (draw * 7919 % 1 < 0.5) delete entry.topics
+    else entry.data = "0xzz"
+    out[k] = JSON.stringify(entry)
   }
-  return out
+  return new RawJson(`[${out.join(",")}]`)
 }
 
 const blockObject = (world: World, block: number, full: boolean): Record<string, unknown> | null => {
@@ -265,19 +293,25 @@ const call = (world: World, caps: Caps, method: unknown, params: unknown, req: S
   }
 }
 
-const single = (world: World, caps: Caps, msg: unknown, req: SimRequest): Record<string, unknown> => {
+/** One call's answer, as JSON text. */
+const single = (world: World, caps: Caps, msg: unknown, req: SimRequest): string => {
   if (msg === null || typeof msg !== "object" || Array.isArray(msg)) {
-    return { jsonrpc: "2.0", id: null, error: { code: -32600, message: "invalid request" } }
+    return JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "invalid request" } })
   }
   const m = msg as { id?: unknown; method?: unknown; params?: unknown }
   const id = m.id ?? null
   try {
-    return { jsonrpc: "2.0", id, result: call(world, caps, m.method, m.params, req) }
+    const result = call(world, caps, m.method, m.params, req)
+    return result instanceof RawJson
+      ? `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result.json}}`
+      : JSON.stringify({ jsonrpc: "2.0", id, result })
   } catch (e) {
-    if (e instanceof RpcError) return { jsonrpc: "2.0", id, error: { code: e.code, message: e.message } }
+    if (e instanceof RpcError) return JSON.stringify({ jsonrpc: "2.0", id, error: { code: e.code, message: e.message } })
     throw e
   }
 }
+
+const jsonText = (body: string): SimResponse => ({ status: 200, contentType: "application/json", body })
 
 export const handleRpc = (world: World, caps: Caps, req: SimRequest): SimResponse => {
   if (req.method !== "POST") return json(405, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "use POST" } })
@@ -289,9 +323,9 @@ export const handleRpc = (world: World, caps: Caps, req: SimRequest): SimRespons
   }
   if (Array.isArray(msg)) {
     if (msg.length === 0) return json(200, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "empty batch" } })
-    return json(200, msg.map((m) => single(world, caps, m, req)))
+    return jsonText(`[${msg.map((m) => single(world, caps, m, req)).join(",")}]`)
   }
-  return json(200, single(world, caps, msg, req))
+  return jsonText(single(world, caps, msg, req))
 }
 
 /** The method of a call (or "batch"), for per-method statistics, without parsing the whole body. */

@@ -132,7 +132,14 @@ export const makeSimulatorApp = (world: World, knobs: Knobs) =>
       const url = new URL(request.url, "http://simulator")
       const now = yield* Clock.currentTimeMillis
       if (url.pathname === PATHS.stats) {
-        const snap = stats.snapshot(now)
+        // With node --expose-gc, ?gc=1 collects first, so benchmarks can see live memory.
+        const gc = (globalThis as { gc?: () => void }).gc
+        if (url.searchParams.get("gc") === "1" && gc !== undefined) gc()
+        const m = process.memoryUsage()
+        const snap = {
+          ...stats.snapshot(now),
+          process: { rssBytes: m.rss, peakRssBytes: process.resourceUsage().maxRSS * 1024, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, arrayBuffersBytes: m.arrayBuffers }
+        }
         if (url.searchParams.get("reset") === "1" || url.searchParams.get("reset") === "true") stats.reset(now)
         return HttpServerResponse.text(JSON.stringify(snap), { contentType: "application/json" })
       }

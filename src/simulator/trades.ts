@@ -130,26 +130,56 @@ export const materialize = (world: World, ref: TradeRef): Trade => {
   }
 }
 
-const walletRefCache = new WeakMap<World, Map<number, ReadonlyArray<TradeRef>>>()
+const walletEntryCache = new WeakMap<World, Map<number, Uint32Array>>()
 
-/** Every trade of a wallet (CLOB legs and ghost trades), ascending by (timestamp, order). */
-export const walletRefs = (world: World, wallet: number): ReadonlyArray<TradeRef> => {
-  let m = walletRefCache.get(world)
+/** A wallet's CLOB entries (pos * 8 + slot, ascending = chain order), a few wallets cached. */
+const walletEntries = (world: World, wallet: number): Uint32Array => {
+  let m = walletEntryCache.get(world)
   if (m === undefined) {
     m = new Map()
-    walletRefCache.set(world, m)
+    walletEntryCache.set(world, m)
   }
   const hit = m.get(wallet)
   if (hit !== undefined) return hit
-  const idx = walletIndex(world)
-  const refs: Array<TradeRef> = []
-  for (let k = idx.start[wallet]!; k < idx.start[wallet + 1]!; k++) refs.push(clobRef(world, idx.entries[k]!))
-  const ghosts = ghostMarkets(world)
-  for (const g of ghosts) g.trades.forEach((t, n) => t.wallet === wallet && refs.push(ghostRef(g.index, n, t.timestamp)))
-  refs.sort(compareRefs)
-  if (m.size >= 16) m.clear()
-  m.set(wallet, refs)
-  return refs
+  const entries = walletIndex(world).entries(wallet)
+  if (m.size >= 32) m.clear()
+  m.set(wallet, entries)
+  return entries
+}
+
+/**
+ * Every trade of a wallet (CLOB legs and ghost trades) with a timestamp in [fromTs, toTs], in
+ * (timestamp, order) order or its reverse, built lazily from the compact entry list.
+ */
+export function* walletRefs(world: World, wallet: number, ascending: boolean, fromTs = 0, toTs = Number.MAX_SAFE_INTEGER): Generator<TradeRef> {
+  const entries = walletEntries(world, wallet)
+  const tsOf = (k: number) => timestampOfBlock(world.matchBlock[Math.floor(entries[k]! / 8)]!)
+  // First entry with ts >= fromTs, and first with ts > toTs (entries are in timestamp order).
+  const bound = (ts: number, strict: boolean) => {
+    let lo = 0
+    let hi = entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (strict ? tsOf(mid) <= ts : tsOf(mid) < ts) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const lo = bound(fromTs, false)
+  const hi = bound(toTs, true)
+  const ghosts: Array<TradeRef> = []
+  for (const g of ghostMarkets(world)) {
+    g.trades.forEach((t, n) => t.wallet === wallet && t.timestamp >= fromTs && t.timestamp <= toTs && ghosts.push(ghostRef(g.index, n, t.timestamp)))
+  }
+  ghosts.sort(ascending ? compareRefs : (a, b) => compareRefs(b, a))
+  let gi = 0
+  const before = (a: TradeRef, b: TradeRef) => (ascending ? compareRefs(a, b) < 0 : compareRefs(a, b) > 0)
+  for (let n = 0; n < hi - lo; n++) {
+    const ref = clobRef(world, entries[ascending ? lo + n : hi - 1 - n]!)
+    while (gi < ghosts.length && before(ghosts[gi]!, ref)) yield ghosts[gi++]!
+    yield ref
+  }
+  while (gi < ghosts.length) yield ghosts[gi++]!
 }
 
 /** Trades of a set of markets (all wallets), ascending; `-1 - g` stands for ghost market g. */

@@ -42,4 +42,9 @@ export interface Job<R = never> {
   readonly tables: ReadonlyArray<string>
   readonly plan: Effect.Effect<ReadonlyArray<UnitSpec>, unknown, R>
   readonly fetch: (unit: UnitToFetch) => Stream.Stream<Page, SourceError, R>
+  /**
+   * The time a unit covers (epoch seconds), when it has one: `run --since/--until` keep the units that
+   * overlap the window. Jobs whose units are not dated leave it out, and those flags are refused for them.
+   */
+  readonly span?: (unit: UnitSpec) => { readonly from: number; readonly to: number } | undefined
 }

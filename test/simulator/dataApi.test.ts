@@ -55,8 +55,8 @@ const pickWallet = (world: World): number => {
   const ghostWallets = new Set(ghostMarkets(world).flatMap((g) => g.trades.map((t) => t.wallet)))
   let best = -1
   for (let w = 0; w < world.walletCount; w++) {
-    const n = idx.start[w + 1]! - idx.start[w]!
-    if (ghostWallets.has(w) && n > 40 && n < 400 && (best < 0 || n > idx.start[best + 1]! - idx.start[best]!)) best = w
+    const n = idx.count(w)
+    if (ghostWallets.has(w) && n > 40 && n < 400 && (best < 0 || n > idx.count(best))) best = w
   }
   return best
 }

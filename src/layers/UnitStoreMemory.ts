@@ -1,0 +1,38 @@
+import { Clock, Effect, Layer } from "effect"
+import type { BackfillUnitRow } from "../domain/tables.js"
+import { latestByKey } from "../domain/units.js"
+import { UnitStore } from "../services/UnitStore.js"
+import { Power } from "./RowSinkMemory.js"
+
+/** Every row ever saved (the log a ReplacingMergeTree holds before merging), kept across test runs. */
+export class MemoryUnits {
+  readonly rows: Array<BackfillUnitRow> = []
+  saves = 0
+  private version = 0
+  nextVersion(nowMs: number): number {
+    this.version = Math.max(nowMs, this.version + 1)
+    return this.version
+  }
+  latest(job: string): Array<BackfillUnitRow> {
+    return [...latestByKey(this.rows).values()].filter((r) => r.job === job)
+  }
+  unit(job: string, key: string): BackfillUnitRow | undefined {
+    return this.latest(job).find((r) => r.unit_key === key)
+  }
+}
+
+export const layerMemory = (storage: MemoryUnits = new MemoryUnits(), power: Power = new Power()): Layer.Layer<UnitStore> =>
+  Layer.succeed(UnitStore, {
+    location: "memory",
+    load: (job) => power.guard(Effect.sync(() => storage.latest(job))),
+    save: (rows) =>
+      power.guard(
+        Effect.gen(function* () {
+          if (rows.length === 0) return
+          const version = storage.nextVersion(yield* Clock.currentTimeMillis)
+          storage.saves++
+          for (const row of rows) storage.rows.push({ ...row, version })
+        })
+      ),
+    jobs: power.guard(Effect.sync(() => [...new Set(storage.rows.map((r) => r.job))].sort()))
+  })

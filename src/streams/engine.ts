@@ -1,0 +1,246 @@
+import { Cause, Chunk, Clock, Console, Effect, Exit, Option, Schedule, Stream } from "effect"
+import { UsageError } from "../domain/errors.js"
+import type { ProgressSnapshot } from "../domain/progress.js"
+import { formatCount, formatDuration } from "../domain/progress.js"
+import { TABLES } from "../domain/tables.js"
+import type { QuarantineRow } from "../domain/tables.js"
+import type { Selection, UnitWrite } from "../domain/units.js"
+import { claimed, released, selectUnits } from "../domain/units.js"
+import { Progress } from "../services/Progress.js"
+import type { RowSink } from "../services/RowSink.js"
+import type { UnitStoreError } from "../services/UnitStore.js"
+import { UnitStore } from "../services/UnitStore.js"
+import type { RunCounters, UnitRun, Marker } from "./checkpoint.js"
+import { emptyCounters, makeCheckpointer, unitRun } from "./checkpoint.js"
+import type { Job, TableRows } from "./Job.js"
+import type { SinkOptions } from "./sink.js"
+import { makeSink, SinkStopped } from "./sink.js"
+
+export interface EngineOptions {
+  readonly runId: string
+  /** Units fetched at once. */
+  readonly workers: number
+  readonly sink: SinkOptions
+  /** Rows between cursor checkpoints inside a unit. */
+  readonly checkpointInterval: number
+  readonly selection: Selection
+  /** Units claimed (marked in_progress) per write; default max(workers, 64). */
+  readonly claimChunk?: number
+  /** Retry of unit-store writes (default: the sink's insert retry rules). */
+  readonly storeRetry?: Schedule.Schedule<unknown, UnitStoreError>
+  /** The governor's view for the progress line ("32", "41/256"); default the worker count. */
+  readonly workersLabel?: Effect.Effect<string>
+  /** Where "stopped at ..." goes; default stderr. */
+  readonly say?: (line: string) => Effect.Effect<void>
+}
+
+export interface RunSummary {
+  readonly job: string
+  readonly planned: number
+  readonly selected: number
+  readonly done: number
+  readonly errors: number
+  readonly rows: number
+  readonly quarantined: number
+  readonly elapsedMs: number
+  readonly inserts: number
+  readonly lastErrors: ReadonlyArray<{ readonly unit: string; readonly message: string }>
+}
+
+export const storeRetry: Schedule.Schedule<unknown, UnitStoreError> = Schedule.exponential("500 millis").pipe(
+  Schedule.union(Schedule.spaced("10 seconds")),
+  Schedule.intersect(Schedule.recurs(12)),
+  Schedule.whileInput((e: UnitStoreError) => e._tag === "ClickHouseError" && (e.reason === "Unreachable" || e.reason === "Timeout"))
+)
+
+/** One line for why a unit failed: the source's own message, or the defect's. */
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  const error: unknown = Option.isSome(failure) ? failure.value : Cause.squash(cause)
+  const text =
+    typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+      ? error.message
+      : String(error)
+  const line = text.split("\n")[0] ?? ""
+  return Option.isSome(failure) ? line : `internal error: ${line}`
+}
+
+const countRows = (batches: ReadonlyArray<TableRows>): number => batches.reduce((n, b) => n + b.rows.length, 0)
+
+/**
+ * Runs the selected units of `job`: claims them (in_progress), fetches up to `workers` at once, sends
+ * their rows through the batching sink and checkpoints each unit only after its rows were
+ * acknowledged. A unit whose stream fails becomes `error` and the run goes on; a sink failure stops
+ * the run with nothing marked past unwritten rows. On interruption (Ctrl+C) the finalizer flushes what
+ * was fetched, saves every unfinished unit back as pending at its acknowledged cursor, and says where
+ * it stopped.
+ */
+export const runJob = <R>(
+  job: Job<R>,
+  options: EngineOptions
+): Effect.Effect<RunSummary, UsageError | UnitStoreError | SinkStopped, R | UnitStore | RowSink | Progress> =>
+  Effect.gen(function* () {
+    const store = yield* UnitStore
+    const progress = yield* Progress
+    const say = options.say ?? ((line: string) => Console.error(line))
+    const all = yield* store.load(job.name)
+    if (all.length === 0) {
+      return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`polybackfill plan ${job.name}\` first` })
+    }
+    const { since, until } = options.selection
+    if ((since !== undefined || until !== undefined) && job.span === undefined) {
+      return yield* new UsageError({ message: `--since/--until: the units of ${job.name} are not dated; leave those flags out for this job` })
+    }
+    const span = job.span
+    const selected = selectUnits(all, options.selection, span === undefined ? undefined : (u) => span({ unitKey: u.unit_key, payload: u.payload }))
+    const workers = Math.max(1, Math.floor(options.workers))
+    const save = (rows: ReadonlyArray<UnitWrite>) =>
+      rows.length === 0 ? Effect.void : store.save(rows).pipe(
+        Effect.tapError((e) => Effect.logWarning(`saving ${rows.length} unit rows failed, retrying: ${e.message}`)),
+        Effect.retry(options.storeRetry ?? storeRetry)
+      )
+
+    return yield* Effect.scoped(
+      Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        const counters: RunCounters = emptyCounters()
+        const active = new Map<string, UnitRun>()
+        const sink = yield* makeSink<Marker, UnitStoreError>(
+          options.sink,
+          makeCheckpointer({ save, checkpointInterval: Math.max(1, options.checkpointInterval), counters, active })
+        )
+        const snapshot: Effect.Effect<ProgressSnapshot> = Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          return {
+            job: job.name,
+            unitsTotal: selected.length,
+            unitsDone: counters.unitsDone,
+            unitsError: counters.unitsError,
+            unitsInFlight: counters.unitsInFlight,
+            rows: counters.rows,
+            quarantined: counters.quarantined,
+            elapsedMs: now - startedAt,
+            workers: options.workersLabel === undefined ? String(workers) : yield* options.workersLabel
+          }
+        })
+        yield* progress.track(snapshot)
+
+        // Runs before the sink's fibers stop (finalizers run in reverse order), so it can still flush.
+        yield* Effect.addFinalizer((exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.gen(function* () {
+                const flushed = yield* Effect.either(sink.flush)
+                const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+                const unfinished = [...active.values()].filter((u) => !u.finished)
+                const midway = unfinished.filter((u) => u.ackedCursor !== "").length
+                const releasedOk = yield* Effect.either(
+                  store.save(unfinished.map((u) => released(u.row, u.ackedCursor, u.ackedRows, nowS)))
+                )
+                if (!Exit.isInterrupted(exit)) return
+                const how =
+                  flushed._tag === "Left" || releasedOk._tag === "Left"
+                    ? "; some rows or checkpoints could not be saved (a rerun replays them harmlessly)"
+                    : ""
+                yield* say(
+                  `stopped: ${formatCount(counters.unitsDone)} of ${formatCount(selected.length)} units done in this run` +
+                    `${counters.unitsError > 0 ? `, ${formatCount(counters.unitsError)} errors` : ""}, ` +
+                    `${formatCount(counters.rows)} rows written; ${formatCount(unfinished.length)} unfinished units back to pending` +
+                    `${midway > 0 ? ` (${formatCount(midway)} resume mid-unit from their cursor)` : ""}${how}. ` +
+                    `Run the same command again to continue.`
+                )
+              }).pipe(Effect.catchAllDefect(() => Effect.void))
+        )
+
+        const claim = (chunk: Chunk.Chunk<(typeof selected)[number]>) =>
+          Effect.gen(function* () {
+            const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+            const runs = Chunk.toReadonlyArray(chunk).map((row) => unitRun(claimed(row, options.runId, nowS)))
+            yield* save(runs.map((u) => u.row))
+            for (const u of runs) active.set(u.key, u)
+            return runs
+          })
+
+        const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {
+          let ended = false
+          const fetched = job.fetch({ unitKey: u.key, payload: u.row.payload, cursor: u.startCursor }).pipe(
+            Stream.runForEach((page) =>
+              Effect.gen(function* () {
+                if (ended) return
+                const rows = countRows(page.rows)
+                const batches: Array<TableRows> = [...page.rows]
+                if (page.quarantine.length > 0) {
+                  const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+                  const quarantine: Array<QuarantineRow> = page.quarantine.map((q) => ({
+                    job: job.name,
+                    unit_key: u.key,
+                    source: q.source,
+                    reason: q.reason,
+                    raw: q.raw,
+                    run_id: options.runId,
+                    created_at: createdAt
+                  }))
+                  batches.push({ table: TABLES.quarantine, rows: quarantine as unknown as ReadonlyArray<Record<string, unknown>> })
+                }
+                const marker: Marker = Option.isSome(page.next)
+                  ? { kind: "page", unit: u, cursor: page.next.value, rows, quarantined: page.quarantine.length }
+                  : { kind: "done", unit: u, rows, quarantined: page.quarantine.length }
+                if (Option.isNone(page.next)) ended = true
+                yield* sink.offer(batches, marker)
+              })
+            ),
+            Effect.zipRight(Effect.suspend(() => (ended ? Effect.void : sink.offer([], { kind: "done", unit: u, rows: 0, quarantined: 0 }))))
+          )
+          return Effect.sync(() => counters.unitsInFlight++).pipe(
+            Effect.zipRight(fetched),
+            Effect.catchAllCause((cause): Effect.Effect<void, SinkStopped> => {
+              const stopped = Cause.failures(cause).pipe(Chunk.findFirst((e): e is SinkStopped => e instanceof SinkStopped))
+              if (Option.isSome(stopped)) return Effect.fail(stopped.value)
+              if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+              const message = describeCause(cause)
+              return Effect.logWarning(`unit ${u.key} failed: ${message}`).pipe(
+                Effect.zipRight(sink.offer([], { kind: "error", unit: u, message }))
+              )
+            }),
+            Effect.ensuring(Effect.sync(() => counters.unitsInFlight--))
+          )
+        }
+
+        yield* Stream.fromIterable(selected).pipe(
+          Stream.grouped(options.claimChunk ?? Math.max(workers, 64)),
+          Stream.mapEffect(claim),
+          Stream.flattenIterables,
+          Stream.mapEffect(runUnit, { concurrency: workers, unordered: true }),
+          Stream.runDrain,
+          (run) => Effect.raceFirst(run, sink.failed)
+        )
+        yield* sink.flush
+        const endedAt = yield* Clock.currentTimeMillis
+        const summary: RunSummary = {
+          job: job.name,
+          planned: all.length,
+          selected: selected.length,
+          done: counters.unitsDone,
+          errors: counters.unitsError,
+          rows: counters.rows,
+          quarantined: counters.quarantined,
+          elapsedMs: endedAt - startedAt,
+          inserts: sink.stats.inserts,
+          lastErrors: [...counters.errors]
+        }
+        return summary
+      })
+    )
+  })
+
+/** `fills: 2,000 units done (3 errors), 98,765 rows in 41 inserts, 12.3s (162 units/s, 8,030 rows/s)`. */
+export const formatSummary = (s: RunSummary): string => {
+  const seconds = s.elapsedMs / 1000
+  const per = (n: number) => (seconds > 0 ? formatCount(Math.round(n / seconds)) : "-")
+  return (
+    `${s.job}: ${formatCount(s.done)} of ${formatCount(s.selected)} units done` +
+    `${s.errors > 0 ? ` (${formatCount(s.errors)} errors)` : ""}, ${formatCount(s.rows)} rows` +
+    `${s.quarantined > 0 ? ` (+${formatCount(s.quarantined)} quarantined)` : ""} in ${formatCount(s.inserts)} inserts, ` +
+    `${formatDuration(s.elapsedMs)} (${per(s.done + s.errors)} units/s, ${per(s.rows)} rows/s)`
+  )
+}
