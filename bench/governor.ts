@@ -33,6 +33,8 @@ export interface GovernorBenchOptions {
   readonly latencyMs: { readonly minMs: number; readonly maxMs: number }
   /** Which parts to run (both by default). */
   readonly parts?: ReadonlyArray<1 | 2>
+  /** Part 1's modes: "auto" and worker counts (default auto, 16, 32, 64, 128). */
+  readonly modes?: ReadonlyArray<"auto" | number>
 }
 
 const WINDOW_MS = 10_000
@@ -178,14 +180,17 @@ const sameWorkload = (o: GovernorBenchOptions, R: number, perSecond: number) =>
       const steadyText = steady === undefined ? "(run shorter than a window)" : `${steady.toFixed(0)}, ${pct(steady / perSecond)}`
       return out(`| ${name} | ${okPerSecond.toFixed(0)} | ${steadyText} | ${pct(share429(r.outcomes))} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.finalLimit} |`)
     }
-    const cold = yield* runAgainstSimulator(o, { name: "auto", workers: "auto" }, constant, untilDone)
-    yield* row("auto (cold start)", cold)
-    if (cold.learned !== undefined) {
-      const warm = yield* runAgainstSimulator(o, { name: "auto", workers: "auto", learned: cold.learned }, constant, untilDone)
-      yield* row(`auto (from the learned limit ${cold.learned})`, warm)
-    }
-    for (const workers of [16, 32, 64, 128]) {
-      yield* row(`fixed ${workers}`, yield* runAgainstSimulator(o, { name: `fixed ${workers}`, workers }, constant, untilDone))
+    for (const mode of o.modes ?? ["auto", 16, 32, 64, 128]) {
+      if (mode !== "auto") {
+        yield* row(`fixed ${mode}`, yield* runAgainstSimulator(o, { name: `fixed ${mode}`, workers: mode }, constant, untilDone))
+        continue
+      }
+      const cold = yield* runAgainstSimulator(o, { name: "auto", workers: "auto" }, constant, untilDone)
+      yield* row("auto (cold start)", cold)
+      if (cold.learned !== undefined) {
+        const warm = yield* runAgainstSimulator(o, { name: "auto", workers: "auto", learned: cold.learned }, constant, untilDone)
+        yield* row(`auto (from the learned limit ${cold.learned})`, warm)
+      }
     }
   })
 
@@ -226,20 +231,28 @@ export const runGovernorBench = (o: GovernorBenchOptions) =>
     if (parts.includes(2)) yield* changingLimit(o, R, perSecond)
   })
 
-/** Entry point for bench/run.ts (`npm run bench -- governor [--quick] [--requests N] [--phase S]`). */
+/**
+ * Entry point for bench/run.ts: `npm run bench -- governor [--quick] [--requests N] [--phase S]
+ * [--part 1|2] [--modes auto,16,32,64,128]`.
+ */
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   const value = (name: string): number | undefined => {
     const i = argv.indexOf(name)
     return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : undefined
   }
   const quick = argv.includes("--quick")
+  const modesArg = argv.indexOf("--modes")
+  const modes = modesArg >= 0
+    ? (argv[modesArg + 1] ?? "").split(",").map((m): "auto" | number => (m === "auto" ? "auto" : Number(m)))
+    : undefined
   await Effect.runPromise(
     runGovernorBench({
       requests: value("--requests") ?? (quick ? 6_000 : 16_000),
       phaseSeconds: value("--phase") ?? (quick ? 45 : 60),
       saturating: 40,
       latencyMs: { minMs: 80, maxMs: 120 },
-      ...(value("--part") !== undefined ? { parts: [value("--part") as 1 | 2] } : {})
+      ...(value("--part") !== undefined ? { parts: [value("--part") as 1 | 2] } : {}),
+      ...(modes !== undefined ? { modes } : {})
     })
   )
 }

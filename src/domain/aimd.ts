@@ -1,11 +1,14 @@
 /**
  * The arithmetic of one host's concurrency limit: additive (time-based) increase while busy and healthy,
  * multiplicative decrease on 429 / 503 / timeouts / latency inflation, bounds. Pure: the governor layer
- * owns the clock and the semaphore and feeds outcomes in.
+ * owns the clock and the permits and feeds outcomes in.
  *
  * Growth is measured per second rather than per response: the limits it meets are sliding windows of
  * seconds (Polymarket: requests per 10 s), so a per-response increase (+1 per RTT, as TCP does) would
- * overshoot by the whole window before the first 429 could say so.
+ * overshoot by the whole window before the first 429 could say so. After a 429 the limit settles just
+ * under the concurrency the host actually sustained (successes per window x latency, Little's law),
+ * which is where a rate limit really is; it then stays at or below that ceiling and probes above it
+ * only every `probeHoldMs`, since each 429 costs a Retry-After pause of the whole host.
  */
 
 export interface AimdConfig {
@@ -150,7 +153,11 @@ export const clampLimit = (config: Pick<AimdConfig, "min" | "max">, limit: numbe
 /** The whole permits a limit grants (never below 1). */
 export const permitsOf = (limit: number): number => Math.max(1, Math.floor(limit))
 
-export const initialState = (config: AimdConfig, limit: number, nowMs: number): AimdState => {
+/**
+ * A fresh host. `learned` (a safe limit from an earlier run) starts it there, treated as a ceiling:
+ * it is probed above only after `probeHoldMs`, like a limit this run found itself.
+ */
+export const initialState = (config: AimdConfig, limit: number, nowMs: number, learned = false): AimdState => {
   const start = clampLimit(config, limit)
   return {
     limit: start,
@@ -163,7 +170,7 @@ export const initialState = (config: AimdConfig, limit: number, nowMs: number): 
       mins: Array.from({ length: Math.max(1, Math.ceil(config.settleMs / 1000)) }, () => start),
       lastSecond: Math.floor(nowMs / 1000)
     },
-    ceiling: undefined,
+    ceiling: learned ? start : undefined,
     overload: { fraction: 0, samples: 0 },
     latency: emptyLatency(nowMs),
     goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }

@@ -77,6 +77,15 @@ const applyHint = (h: HostState, hint: RateLimitHint, nowMs: number, startedAfte
   }
 }
 
+/** A hint that cannot be read (a throwing header parser) is no hint: it must not fail a good answer. */
+const readHint = <A>(hint: ((a: A) => RateLimitHint | undefined) | undefined, value: A): RateLimitHint | undefined => {
+  try {
+    return hint?.(value)
+  } catch {
+    return undefined
+  }
+}
+
 /** When this host may next start a request (ms), ignoring the rps ceiling. */
 const openAtMs = (h: HostState, nowMs: number): number => {
   if (h.quota !== undefined && nowMs >= h.quota.resetAtMs) h.quota = undefined
@@ -98,7 +107,9 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         const created: HostState = {
           host,
           permits: new PermitPool(permitsOf(start)),
-          aimd: initialState(options.adaptive ? options.aimd : { ...options.aimd, min: start, max: start }, start, now),
+          aimd: options.adaptive
+            ? initialState(options.aimd, start, now, learned !== undefined)
+            : initialState({ ...options.aimd, min: start, max: start }, start, now),
           inFlight: 0,
           requests: 0,
           rateLimited: 0,
@@ -153,7 +164,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         h.inFlight -= 1
         const before = h.aimd.limit
         if (Exit.isSuccess(exit)) {
-          const announced = hint?.(exit.value)
+          const announced = readHint(hint, exit.value)
           if (announced !== undefined) applyHint(h, announced, now, h.requests - seq)
           if (options.adaptive) {
             h.aimd = onSuccess(options.aimd, h.aimd, { nowMs: now, generation, latencyMs: now - startedMs, inFlight })

@@ -214,7 +214,8 @@ const positionsFor = (world: World, markets: Set<number> | "all", lo: number, hi
   return Uint32Array.from(out).sort()
 }
 
-const MAX_SCANNED_MATCHES = 400_000
+// Bounds the memory of one query (about 200 bytes per event held for sorting).
+const MAX_SCANNED_MATCHES = 50_000
 
 const selectFills = (world: World, caps: Caps, args: Record<string, unknown>): Array<SubgraphFill> => {
   const first = args.first === undefined ? 100 : Number(args.first)

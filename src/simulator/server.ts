@@ -24,6 +24,7 @@ import { cloudflareHtml, json } from "./response.js"
 import { RateLimiter } from "./rateLimit.js"
 import { handleRpc, rpcMethodsOf } from "./rpc.js"
 import { SimStats } from "./stats.js"
+import { walletIndexAsync } from "./walletIndex.js"
 import { World } from "./world.js"
 
 /** Where each simulated API lives under the server's base URL. */
@@ -185,6 +186,7 @@ export const makeSimulatorApp = (world: World, knobs: Knobs) =>
         nowMs: now,
         traceId
       }
+      if (family === "data") yield* Effect.promise(() => walletIndexAsync(world))
       let answer = dispatch(world, knobs, family, simReq)
       if (answer.status >= 500) stats.bump(endpoint, "errors")
       else if (answer.status >= 400) stats.bump(endpoint, "clientErrors")

@@ -25,9 +25,8 @@ const addressCache = new WeakMap<World, KeyIndex>()
 
 const varintLength = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5)
 
-export const walletIndex = (world: World): WalletIndex => {
-  const hit = cache.get(world)
-  if (hit !== undefined) return hit
+/** Builds the index in slices (a generator yields between slices) so it can run without blocking the server. */
+function* buildWalletIndex(world: World): Generator<void, WalletIndex> {
   const t0 = performance.now()
   const w = world.walletCount
   const m = world.matchCount
@@ -37,7 +36,7 @@ export const walletIndex = (world: World): WalletIndex => {
   const counts = new Uint32Array(w)
   const last = new Float64Array(w).fill(-1)
   const start = new Float64Array(w + 1)
-  const visit = (each: (wallet: number, entry: number) => void) => {
+  function* visit(each: (wallet: number, entry: number) => void): Generator<void> {
     ranks.fill(0)
     last.fill(-1)
     for (let p = 0; p < m; p++) {
@@ -45,9 +44,10 @@ export const walletIndex = (world: World): WalletIndex => {
       const k = matchParticipants(world, i, ranks[i]!++, wallets)
       for (let s = 0; s < k; s++) each(wallets[s]!, p * 8 + s)
       each(wallets[k]!, p * 8 + TAKER_SLOT)
+      if ((p & 0x3fff) === 0x3fff) yield
     }
   }
-  visit((wallet, entry) => {
+  yield* visit((wallet, entry) => {
     start[wallet + 1]! += varintLength(entry - last[wallet]!)
     last[wallet] = entry
     counts[wallet]!++
@@ -55,7 +55,7 @@ export const walletIndex = (world: World): WalletIndex => {
   for (let k = 0; k < w; k++) start[k + 1]! += start[k]!
   const data = new Uint8Array(start[w]!)
   const at = start.slice(0, w)
-  visit((wallet, entry) => {
+  yield* visit((wallet, entry) => {
     let gap = entry - last[wallet]!
     last[wallet] = entry
     let o = at[wallet]!
@@ -92,9 +92,52 @@ export const walletIndex = (world: World): WalletIndex => {
     bytes: data.length,
     buildMs: performance.now() - t0
   }
-  cache.set(world, index)
   return index
 }
+
+/** The wallet index, built now if needed (synchronously: for ground truth in tests and scripts). */
+export const walletIndex = (world: World): WalletIndex => {
+  const hit = cache.get(world)
+  if (hit !== undefined) return hit
+  const steps = buildWalletIndex(world)
+  let r = steps.next()
+  while (r.done !== true) r = steps.next()
+  cache.set(world, r.value)
+  return r.value
+}
+
+const pending = new WeakMap<World, Promise<WalletIndex>>()
+
+/**
+ * The wallet index, built in slices between which the event loop runs (the server's Data-API
+ * awaits this, so a 10M-fill world's first Data-API request does not stall the other endpoints).
+ */
+export const walletIndexAsync = (world: World): Promise<WalletIndex> => {
+  const hit = cache.get(world)
+  if (hit !== undefined) return Promise.resolve(hit)
+  let p = pending.get(world)
+  if (p === undefined) {
+    const steps = buildWalletIndex(world)
+    p = new Promise<WalletIndex>((resolve, reject) => {
+      const step = () => {
+        try {
+          const r = steps.next()
+          if (r.done === true) {
+            if (!cache.has(world)) cache.set(world, r.value)
+            resolve(cache.get(world)!)
+          } else setImmediate(step)
+        } catch (e) {
+          reject(e)
+        }
+      }
+      setImmediate(step)
+    })
+    pending.set(world, p)
+  }
+  return p
+}
+
+
 
 /** The wallet index of a proxy address (lowercase), or undefined. */
 export const walletOfAddress = (world: World, address: string): number | undefined => {

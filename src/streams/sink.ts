@@ -97,22 +97,25 @@ export const makeSink = <M, E>(
     let current = emptyEpoch<M>(1)
     let flushRequested = 0
     let ackedSeq = 0
-    const waiters: Array<{ readonly seq: number; readonly done: Deferred.Deferred<void> }> = []
+    const waiters: Array<{ readonly seq: number; readonly done: Deferred.Deferred<void, SinkStopped> }> = []
 
     const isFull = (e: Epoch<M>) => {
       for (const rows of e.tables.values()) if (rows.length >= batchSize) return true
       return false
     }
-    const orFailure = <A>(effect: Effect.Effect<A>): Effect.Effect<A, SinkStopped> => Effect.raceFirst(effect, Deferred.await(failure))
+    // Both sides interruptible: a race started in a finalizer must still be able to stop its loser.
+    const orFailure = <A>(effect: Effect.Effect<A>): Effect.Effect<A, SinkStopped> =>
+      Effect.raceFirst(Effect.interruptible(effect), Effect.interruptible(Deferred.await(failure)))
 
     const stop = (error: unknown, what: string) =>
-      Deferred.fail(
-        failure,
-        new SinkStopped({
+      Effect.gen(function* () {
+        const stopped = new SinkStopped({
           error,
           message: `${what}: ${typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)}`
         })
-      )
+        yield* Deferred.fail(failure, stopped)
+        for (const w of waiters.splice(0)) yield* Deferred.fail(w.done, stopped)
+      })
 
     const insertEpoch = (epoch: Epoch<M>): Effect.Effect<void, ClickHouseError> =>
       Effect.forEach(
@@ -158,10 +161,8 @@ export const makeSink = <M, E>(
         stats.flushes++
         const inserted = yield* Deferred.make<void, ClickHouseError>()
         yield* Queue.offer(cut, { epoch, inserted })
-        yield* Effect.forkIn(
-          inserting.withPermits(1)(insertEpoch(epoch)).pipe(Effect.exit, Effect.flatMap((exit) => Deferred.done(inserted, exit))),
-          scope
-        )
+        // A child of the cutter, not of the scope: the scope may already be closing (the last flush).
+        yield* Effect.fork(inserting.withPermits(1)(insertEpoch(epoch)).pipe(Effect.onExit((exit) => Deferred.done(inserted, exit))))
       }
     })
 
@@ -228,10 +229,11 @@ export const makeSink = <M, E>(
       const target = isEmpty(current) ? current.seq - 1 : current.seq
       if (target <= ackedSeq) return
       flushRequested = Math.max(flushRequested, target)
-      const done = yield* Deferred.make<void>()
+      const done = yield* Deferred.make<void, SinkStopped>()
       waiters.push({ seq: target, done })
+      if (yield* Deferred.isDone(failure)) return yield* Deferred.await(failure)
       yield* Queue.offer(wake, undefined)
-      yield* orFailure(Deferred.await(done))
+      yield* Deferred.await(done)
     })
 
     return { offer, flush, stats, failed: Deferred.await(failure) }

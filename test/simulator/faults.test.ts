@@ -140,10 +140,10 @@ describe("faults (real clock)", () => {
       expect(await v2.json()).toMatchObject({ code: "dependency_unavailable", retryable: true })
       const rpc = await fetch(sim.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId" }) })
       expect(rpc.status).toBe(503)
-      const stats = await (await fetch(`${sim.statsUrl}?reset=1`)).json()
+      const stats = (await (await fetch(`${sim.statsUrl}?reset=1`)).json()) as any
       expect(stats.totals.errors).toBe(3)
       expect(stats.endpoints["rpc eth_chainId"].errors).toBe(1)
-      expect((await (await fetch(sim.statsUrl)).json()).totals.requests).toBe(0)
+      expect(((await (await fetch(sim.statsUrl)).json()) as any).totals.requests).toBe(0)
     } finally {
       await sim.close()
     }
@@ -153,15 +153,15 @@ describe("faults (real clock)", () => {
     const bad = await startSimulator({ world, knobs: { ...none, faults: { ...none.faults, malformedRate: 1 } } })
     try {
       for (let k = 0; k < 5; k++) {
-        const { markets } = await (await fetch(`${bad.gammaUrl}/markets/keyset?limit=20`)).json()
+        const { markets } = (await (await fetch(`${bad.gammaUrl}/markets/keyset?limit=20`)).json()) as any
         const broken = markets.filter((m: any) => typeof m.conditionId !== "string" || typeof m.outcomes !== "string" || !Array.isArray(safeParse(m.clobTokenIds)))
         expect(broken.length).toBe(1)
       }
-      const g = await (
+      const g = (await (
         await fetch(bad.goldskyUrl, { method: "POST", body: JSON.stringify({ query: "{ orderFilledEvents(first: 10, orderBy: timestamp) { id timestamp makerAmountFilled fee } }" }) })
-      ).json()
+      ).json()) as any
       expect(g.data.orderFilledEvents.filter((e: any) => Object.values(e).some((v) => v === null || v === "not-a-number")).length).toBe(1)
-      const rows = await (await fetch(`${bad.dataApiUrl}/activity?user=${walletAddress(world, 0)}&start=1`)).json()
+      const rows = (await (await fetch(`${bad.dataApiUrl}/activity?user=${walletAddress(world, 0)}&start=1`)).json()) as any
       expect(rows.filter((r: any) => r.transactionHash === undefined || r.price === "NaN" || r.size === "NaN" || r.timestamp === "NaN").length).toBe(1)
     } finally {
       await bad.close()
@@ -170,7 +170,7 @@ describe("faults (real clock)", () => {
     try {
       const text = await (await fetch(`${cut.gammaUrl}/markets/keyset?limit=20`)).text()
       expect(() => JSON.parse(text)).toThrow()
-      expect((await (await fetch(cut.statsUrl)).json()).totals.truncated).toBe(1)
+      expect(((await (await fetch(cut.statsUrl)).json()) as any).totals.truncated).toBe(1)
     } finally {
       await cut.close()
     }

@@ -8,6 +8,7 @@ import type { LedgerTx } from "../../src/simulator/ledger.js"
 import { buildMatchLogs, logCountOf, marketTxs, matchShape, txsInBlocks } from "../../src/simulator/ledger.js"
 import { marketInfo, walletAddress } from "../../src/simulator/market.js"
 import { World } from "../../src/simulator/world.js"
+import { TAKER_SLOT, walletIndex, walletOfAddress } from "../../src/simulator/walletIndex.js"
 import { worldDigest } from "./digestWorld.js"
 
 const exec = promisify(execFile)
@@ -122,6 +123,25 @@ describe("world", () => {
       const i = Array.from({ length: world.marketCount }, (_, k) => k).find((k) => marketInfo(world, k).conditionId === conditionId)!
       expect(pnlOfMarket(world, i).get(walletAddress(world, w))).toBeCloseTo(v, 9)
     }
+  })
+
+  it("the compact wallet index lists exactly each wallet's legs, in chain order", () => {
+    const expected = new Map<number, Array<number>>()
+    for (let p = 0; p < world.matchCount; p++) {
+      const shape = matchShape(world, world.matchMarket[p]!, world.rankOf(p), p)
+      shape.makers.forEach((w, s) => expected.set(w, [...(expected.get(w) ?? []), p * 8 + s]))
+      expected.set(shape.taker, [...(expected.get(shape.taker) ?? []), p * 8 + TAKER_SLOT])
+    }
+    const idx = walletIndex(world)
+    let total = 0
+    for (let w = 0; w < world.walletCount; w++) {
+      expect([...idx.entries(w)]).toEqual(expected.get(w) ?? [])
+      expect(idx.count(w)).toBe((expected.get(w) ?? []).length)
+      total += idx.count(w)
+    }
+    expect(idx.totalLegs).toBe(total)
+    expect(walletOfAddress(world, walletAddress(world, 17).toUpperCase().replace("0X", "0x"))).toBe(17)
+    expect(walletOfAddress(world, "0x" + "ab".repeat(20))).toBeUndefined()
   })
 
   it("market volume counts each match once (taker legs)", () => {

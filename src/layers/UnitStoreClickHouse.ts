@@ -1,0 +1,58 @@
+import { Clock, Effect, Layer, Schema } from "effect"
+import { ClickHouseError } from "../domain/errors.js"
+import { JobName } from "../domain/ids.js"
+import { sql } from "../domain/sql.js"
+import { TABLES } from "../domain/tables.js"
+import { ClickHouse } from "../services/ClickHouse.js"
+import { UnitStore } from "../services/UnitStore.js"
+import { UnitRowSchema } from "./unitRowSchema.js"
+
+const COLUMNS =
+  "job, unit_key, shard_hash, status, cursor, attempts, rows, error_message, run_id, toUInt32(last_run_at) AS last_run_at, payload, version"
+
+const jobName = (job: string): JobName => {
+  if (!Schema.is(JobName)(job)) throw new Error(`invalid job name ${JSON.stringify(job)}`)
+  return job
+}
+
+/**
+ * Units in `backfill_units` (ReplacingMergeTree(version) by (job, unit_key)). Every read uses FINAL:
+ * without it a stale cursor could be read back and rows replayed or skipped. Versions come from one
+ * counter per process that starts above the largest version in the table and never goes below the
+ * clock in milliseconds, so a later write always wins, across restarts too.
+ */
+export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse> = Layer.effect(
+  UnitStore,
+  Effect.gen(function* () {
+    const clickhouse = yield* ClickHouse
+    const exists = yield* clickhouse.query(`EXISTS TABLE ${TABLES.backfillUnits}`, Schema.Struct({ result: Schema.Union(Schema.Number, Schema.NumberFromString) }))
+    if (exists[0]?.result !== 1) {
+      return yield* new ClickHouseError({
+        reason: "Query",
+        message: `table ${TABLES.backfillUnits} is missing in database ${clickhouse.database}: run \`polybackfill migrate\` first`
+      })
+    }
+    const top = yield* clickhouse.query(
+      `SELECT max(version) AS v FROM ${TABLES.backfillUnits}`,
+      Schema.Struct({ v: Schema.Union(Schema.Number, Schema.NumberFromString) })
+    )
+    let version = top[0]?.v ?? 0
+    return {
+      location: `${clickhouse.database}.${TABLES.backfillUnits} at ${clickhouse.displayUrl}`,
+      load: (job) =>
+        clickhouse.query(sql`SELECT ${COLUMNS as never} FROM backfill_units FINAL WHERE job = ${jobName(job)}`.replace("'", "'"), UnitRowSchema),
+      save: (rows) =>
+        rows.length === 0
+          ? Effect.void
+          : Effect.gen(function* () {
+              version = Math.max(yield* Clock.currentTimeMillis, version + 1)
+              const v = version
+              yield* clickhouse.insert(TABLES.backfillUnits, rows.map((r) => ({ ...r, version: v })))
+            }),
+      jobs: Effect.map(
+        clickhouse.query(`SELECT DISTINCT job FROM ${TABLES.backfillUnits} FINAL ORDER BY job`, Schema.Struct({ job: Schema.String })),
+        (rows) => rows.map((r) => r.job)
+      )
+    }
+  })
+)
