@@ -12,6 +12,8 @@ export interface AdaptiveOptions {
   readonly max?: number
   /** Ceiling on request starts per second, per host. */
   readonly rps?: number
+  /** Extra permits after a Retry-After pause, as a fraction of the limit (default 0.5; 0 = none). */
+  readonly catchUp?: number
   /** Fine tuning of the AIMD arithmetic (tests, benchmarks). */
   readonly aimd?: Partial<AimdConfig>
   /** The limit an earlier run reached safely for a host key; it replaces `initial` for that host. */
@@ -21,6 +23,8 @@ export interface AdaptiveOptions {
 export const DEFAULT_MIN_WORKERS = 1
 export const DEFAULT_MAX_WORKERS = 256
 export const DEFAULT_INITIAL_WORKERS = 8
+/** After a Retry-After pause, half the limit again in extra permits for as long as the pause lasted. */
+export const DEFAULT_CATCH_UP = 0.5
 
 export const makeAdaptive = (options: AdaptiveOptions) => {
   const aimd: AimdConfig = {
@@ -33,6 +37,7 @@ export const makeAdaptive = (options: AdaptiveOptions) => {
     initial: options.initial,
     adaptive: true,
     aimd,
+    catchUp: options.catchUp ?? DEFAULT_CATCH_UP,
     ...(options.rps !== undefined ? { rps: options.rps } : {}),
     ...(options.initialLimitOf !== undefined ? { initialLimitOf: options.initialLimitOf } : {})
   })

@@ -1,7 +1,7 @@
 import { Clock, Effect, Layer, Schema } from "effect"
 import { ClickHouseError } from "../domain/errors.js"
 import { JobName } from "../domain/ids.js"
-import { sql } from "../domain/sql.js"
+import { quote } from "../domain/sql.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { UnitStore } from "../services/UnitStore.js"
@@ -40,7 +40,9 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
     return {
       location: `${clickhouse.database}.${TABLES.backfillUnits} at ${clickhouse.displayUrl}`,
       load: (job) =>
-        clickhouse.query(sql`SELECT ${COLUMNS as never} FROM backfill_units FINAL WHERE job = ${jobName(job)}`.replace("'", "'"), UnitRowSchema),
+        Effect.suspend(() =>
+          clickhouse.query(`SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitRowSchema)
+        ),
       save: (rows) =>
         rows.length === 0
           ? Effect.void

@@ -15,6 +15,11 @@ export interface GovernorEngineOptions {
   readonly rps?: number
   /** The limit an earlier run reached safely for a host key ("host" or "host/endpoint"), if any. */
   readonly initialLimitOf?: (host: string) => number | undefined
+  /**
+   * Extra permits (a fraction of the limit) for as long as a Retry-After pause lasted, once it ends: the
+   * server's window now holds room for the requests not sent meanwhile. 0 turns it off.
+   */
+  readonly catchUp?: number
 }
 
 export interface SafeLimit {
@@ -43,6 +48,9 @@ interface HostState {
   requests: number
   rateLimited: number
   pausedUntilMs: number
+  /** When the current pause began, and the catch-up burst after the last one. */
+  pauseStartMs: number
+  burstUntilMs: number
   nextStartMs: number
   quota: Quota | undefined
 }
@@ -58,8 +66,11 @@ const congestionOf = (error: unknown): CongestionKind | undefined => {
 /** Host keys are host names, but an RPC URL (with its key in the path) may be one: never print it raw. */
 export const displayHost = (host: string): string => (host.includes("://") ? redactUrl(host) : host)
 
-const pauseUntil = (h: HostState, untilMs: number): void => {
-  if (untilMs > h.pausedUntilMs) h.pausedUntilMs = untilMs
+const pauseUntil = (h: HostState, untilMs: number, nowMs: number): void => {
+  if (untilMs <= h.pausedUntilMs) return
+  if (h.pausedUntilMs <= nowMs) h.pauseStartMs = nowMs
+  h.pausedUntilMs = untilMs
+  h.burstUntilMs = untilMs + (untilMs - h.pauseStartMs)
 }
 
 /**
@@ -67,7 +78,7 @@ const pauseUntil = (h: HostState, untilMs: number): void => {
  * yet, so they are charged against it too (conservative: at worst a few starts wait for the reset).
  */
 const applyHint = (h: HostState, hint: RateLimitHint, nowMs: number, startedAfter: number): void => {
-  if (hint.retryAfterMs !== undefined && hint.retryAfterMs > 0) pauseUntil(h, nowMs + hint.retryAfterMs)
+  if (hint.retryAfterMs !== undefined && hint.retryAfterMs > 0) pauseUntil(h, nowMs + hint.retryAfterMs, nowMs)
   if (hint.remaining !== undefined && hint.resetMs !== undefined) {
     const remaining = Math.max(0, Math.floor(hint.remaining) - startedAfter)
     const resetAtMs = nowMs + Math.max(0, hint.resetMs)
@@ -114,6 +125,8 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
           requests: 0,
           rateLimited: 0,
           pausedUntilMs: 0,
+          pauseStartMs: 0,
+          burstUntilMs: 0,
           nextStartMs: 0,
           quota: undefined
         }
@@ -129,6 +142,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
           const openAt = openAtMs(h, now)
           if (openAt > now) {
             yield* Effect.sleep(openAt - now)
+            resize(h, yield* Clock.currentTimeMillis)
             continue
           }
           if (spacingMs > 0) {
@@ -146,8 +160,13 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         }
       })
 
-    const resize = (h: HostState): void => {
-      const permits = permitsOf(h.aimd.limit)
+    const catchUp = options.adaptive ? options.catchUp ?? 0 : 0
+
+    /** The limit's permits, plus the catch-up burst right after a pause. */
+    const resize = (h: HostState, nowMs: number): void => {
+      const base = permitsOf(h.aimd.limit)
+      const bursting = catchUp > 0 && nowMs >= h.pausedUntilMs && nowMs < h.burstUntilMs
+      const permits = bursting ? base + Math.ceil(base * catchUp) : base
       if (permits !== h.permits.size) h.permits.resize(permits)
     }
 
@@ -174,7 +193,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
           if (Option.isSome(failure)) {
             const error: unknown = failure.value
             if (error instanceof SourceError && error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
-              pauseUntil(h, now + error.retryAfterMs)
+              pauseUntil(h, now + error.retryAfterMs, now)
             }
             const kind = congestionOf(error)
             if (kind === "RateLimited") h.rateLimited += 1
@@ -183,7 +202,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
             }
           }
         }
-        resize(h)
+        resize(h, now)
         return h.aimd.limit < before
           ? Effect.logDebug("governor limit lowered").pipe(
             Effect.annotateLogs({ host: displayHost(h.host), limit: permitsOf(h.aimd.limit), inFlight })

@@ -1,0 +1,36 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Layer } from "effect"
+import { formatCount } from "../domain/progress.js"
+import { layerFixed } from "../layers/GovernorFixed.js"
+import { planJob } from "../streams/plan.js"
+import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
+import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
+import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
+
+export const planCommand = Command.make(
+  "plan",
+  {
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills")),
+    rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
+    checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
+      Options.withDescription("where unit status and cursors live (as for run)"),
+      Options.withDefault("clickhouse" as const)
+    ),
+    ...clickhouseOptions,
+    ...sourceOptions,
+    ...logOptions
+  },
+  (opts) =>
+    Effect.gen(function* () {
+      const job = yield* jobByName(opts.job)
+      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8))).pipe(
+        Layer.provideMerge(layerClickHouseFromOptions(opts))
+      )
+      const result = yield* planJob(job, { rebuild: opts.rebuild, say: Console.log }).pipe(Effect.provide(layers))
+      yield* Console.log(
+        opts.rebuild
+          ? `${job.name}: ${formatCount(result.total)} units planned from scratch (all pending)`
+          : `${job.name}: ${formatCount(result.added)} new units added, ${formatCount(result.kept)} kept as they were; ${formatCount(result.total)} units in all`
+      )
+    }).pipe(withLogging(opts))
+).pipe(Command.withDescription("Build a job's units (pending); again: adds new units and keeps existing ones, --rebuild starts over"))

@@ -1,0 +1,171 @@
+import { Options } from "@effect/cli"
+import { Config, Effect, Either, Option } from "effect"
+import { UsageError } from "../domain/errors.js"
+import type { Selection, Shard } from "../domain/units.js"
+import { ALL_SHARDS, parseShard } from "../domain/units.js"
+import type { GovernorOptions } from "../layers/GovernorFromOptions.js"
+import { validateGovernorOptions } from "../layers/GovernorFromOptions.js"
+
+export const DEFAULT_WORKERS = "32"
+export const DEFAULT_BATCH_SIZE = 5000
+export const DEFAULT_CHECKPOINT_INTERVAL = 5000
+
+/** `run`'s flags. The seeds' environment names work as fallbacks. */
+export const runOptions = {
+  workers: Options.text("workers").pipe(
+    Options.withDescription("how many units and requests per host at once: a number, or auto (adaptive) (env WORKER_COUNT)"),
+    Options.withFallbackConfig(Config.string("WORKER_COUNT")),
+    Options.withDefault(DEFAULT_WORKERS)
+  ),
+  minWorkers: Options.integer("min-workers").pipe(Options.withDescription("lower bound of --workers auto (default 1)"), Options.optional),
+  maxWorkers: Options.integer("max-workers").pipe(Options.withDescription("upper bound of --workers auto (default 256)"), Options.optional),
+  rps: Options.float("rps").pipe(Options.withDescription("ceiling on request starts per second and host"), Options.optional),
+  delayMs: Options.integer("delay-ms").pipe(
+    Options.withDescription("pause between requests of one worker, in ms (env DELAY_MS or BACKFILL_SLEEP_MS)"),
+    Options.withFallbackConfig(Config.integer("DELAY_MS").pipe(Config.orElse(() => Config.integer("BACKFILL_SLEEP_MS")))),
+    Options.withDefault(0)
+  ),
+  limit: Options.integer("limit").pipe(
+    Options.withDescription("take at most this many units (env BACKFILL_LIMIT)"),
+    Options.withFallbackConfig(Config.integer("BACKFILL_LIMIT")),
+    Options.optional
+  ),
+  skip: Options.integer("skip").pipe(Options.withDescription("skip this many runnable units first (in unit key order)"), Options.withDefault(0)),
+  since: Options.text("since").pipe(Options.withDescription("only units covering time from this day on, YYYY-MM-DD (UTC)"), Options.optional),
+  until: Options.text("until").pipe(Options.withDescription("only units covering time before this day, YYYY-MM-DD (UTC)"), Options.optional),
+  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("fetch and decode, write nothing, print what would be written")),
+  batchSize: Options.integer("batch-size").pipe(
+    Options.withDescription(`rows per insert (env INSERT_BATCH_SIZE, default ${DEFAULT_BATCH_SIZE})`),
+    Options.withFallbackConfig(Config.integer("INSERT_BATCH_SIZE")),
+    Options.withDefault(DEFAULT_BATCH_SIZE)
+  ),
+  flushInterval: Options.text("flush-interval").pipe(
+    Options.withDescription("longest a partial batch waits before it is inserted, e.g. 2s, 500ms"),
+    Options.withDefault("2s")
+  ),
+  checkpointInterval: Options.integer("checkpoint-interval").pipe(
+    Options.withDescription(`rows between cursor checkpoints inside a unit (env CHECKPOINT_INTERVAL, default ${DEFAULT_CHECKPOINT_INTERVAL})`),
+    Options.withFallbackConfig(Config.integer("CHECKPOINT_INTERVAL")),
+    Options.withDefault(DEFAULT_CHECKPOINT_INTERVAL)
+  ),
+  checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
+    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir"),
+    Options.withDefault("clickhouse" as const)
+  ),
+  retryErrors: Options.boolean("retry-errors").pipe(Options.withDescription("also run units that ended in error")),
+  requestTimeout: Options.text("request-timeout").pipe(
+    Options.withDescription("longest one request may take, e.g. 30s"),
+    Options.withDefault("30s")
+  ),
+  maxAttempts: Options.integer("max-attempts").pipe(
+    Options.withDescription("attempts per request before its unit fails (default 8)"),
+    Options.optional
+  ),
+  shard: Options.text("shard").pipe(
+    Options.withDescription("i/N: take only the units whose key hashes to shard i of N (run N processes to share a job)"),
+    Options.optional
+  )
+} as const
+
+type OptionValue<O> = O extends Options.Options<infer A> ? A : never
+export type RunOptionValues = { readonly [K in keyof typeof runOptions]: OptionValue<(typeof runOptions)[K]> }
+
+/** `run`'s flags, checked and resolved. */
+export interface RunSettings {
+  readonly governor: GovernorOptions
+  /** Units in flight: the pinned worker count, or the upper bound in auto mode. */
+  readonly unitConcurrency: number
+  readonly workersLabel: string
+  readonly delayMs: number
+  readonly requestTimeoutMs: number
+  readonly maxAttempts: number | undefined
+  readonly selection: Selection
+  readonly dryRun: boolean
+  readonly batchSize: number
+  readonly flushIntervalMs: number
+  readonly checkpointInterval: number
+  readonly checkpoint: "clickhouse" | "file"
+  readonly shard: Shard
+}
+
+const usage = (message: string) => new UsageError({ message })
+
+/** "30s", "500ms", "2m", "1.5s" or a bare number of seconds; a string is the reason it is not one. */
+export const parseDurationMs = (text: string, flag: string): number | string => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text)
+  if (m === null) return `${flag} must be a duration like 30s, 500ms or 2m, got "${text}"`
+  const n = Number(m[1])
+  const unit = m[2] ?? "s"
+  return Math.round(unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000)
+}
+
+/** `--workers`: a whole number of at least 1, or auto. The one place it is parsed. */
+export const parseWorkers = (text: string): number | "auto" | string => {
+  const t = text.trim().toLowerCase()
+  if (t === "auto") return "auto"
+  if (/^\d+$/.test(t) && Number(t) >= 1) return Number(t)
+  return `--workers must be a whole number of at least 1 or auto, got "${text}": e.g. --workers 32 (env WORKER_COUNT)`
+}
+
+const parseDayFlag = (value: Option.Option<string>, flag: string): Either.Either<number | undefined, UsageError> => {
+  if (Option.isNone(value)) return Either.right(undefined)
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.value.trim())
+  const ms = m === null ? Number.NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+  if (m === null || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value.value.trim()) {
+    return Either.left(usage(`${flag} must be a day like 2026-04-28, got "${value.value}"`))
+  }
+  return Either.right(ms / 1000)
+}
+
+export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings, UsageError> =>
+  Effect.gen(function* () {
+    const workers = parseWorkers(v.workers)
+    if (typeof workers === "string") return yield* usage(workers)
+    const governor: GovernorOptions = {
+      workers,
+      min: Option.getOrUndefined(v.minWorkers),
+      max: Option.getOrUndefined(v.maxWorkers),
+      rps: Option.getOrUndefined(v.rps)
+    }
+    const valid = yield* validateGovernorOptions(governor)
+    const unitConcurrency = valid.mode === "fixed" ? valid.workers : valid.max
+    const positive = (n: number, flag: string, example: string) =>
+      Number.isSafeInteger(n) && n >= 1 ? Effect.void : Effect.fail(usage(`${flag} must be a whole number of at least 1, got ${n}: e.g. ${flag} ${example}`))
+    yield* positive(v.batchSize, "--batch-size", "5000")
+    yield* positive(v.checkpointInterval, "--checkpoint-interval", "5000")
+    if (Option.isSome(v.limit)) yield* positive(v.limit.value, "--limit", "100")
+    if (Option.isSome(v.maxAttempts)) yield* positive(v.maxAttempts.value, "--max-attempts", "8")
+    if (!Number.isSafeInteger(v.skip) || v.skip < 0) return yield* usage(`--skip must be a whole number of at least 0, got ${v.skip}`)
+    if (!Number.isSafeInteger(v.delayMs) || v.delayMs < 0) return yield* usage(`--delay-ms must be a whole number of at least 0, got ${v.delayMs} (env DELAY_MS)`)
+    const flushIntervalMs = parseDurationMs(v.flushInterval, "--flush-interval")
+    if (typeof flushIntervalMs === "string") return yield* usage(flushIntervalMs)
+    const requestTimeoutMs = parseDurationMs(v.requestTimeout, "--request-timeout")
+    if (typeof requestTimeoutMs === "string") return yield* usage(requestTimeoutMs)
+    if (requestTimeoutMs < 1) return yield* usage(`--request-timeout must be above 0, e.g. --request-timeout 30s`)
+    const since = yield* parseDayFlag(v.since, "--since")
+    const until = yield* parseDayFlag(v.until, "--until")
+    if (since !== undefined && until !== undefined && until <= since) {
+      return yield* usage(`--until must be after --since (got --since ${Option.getOrElse(v.since, () => "")} --until ${Option.getOrElse(v.until, () => "")})`)
+    }
+    let shard = ALL_SHARDS
+    if (Option.isSome(v.shard)) {
+      const parsed = parseShard(v.shard.value)
+      if (typeof parsed === "string") return yield* usage(parsed)
+      shard = parsed
+    }
+    return {
+      governor,
+      unitConcurrency,
+      workersLabel: valid.mode === "fixed" ? String(valid.workers) : `auto ${valid.min}..${valid.max}`,
+      delayMs: v.delayMs,
+      requestTimeoutMs,
+      maxAttempts: Option.getOrUndefined(v.maxAttempts),
+      selection: { retryErrors: v.retryErrors, shard, skip: v.skip, limit: Option.getOrUndefined(v.limit), since, until },
+      dryRun: v.dryRun,
+      batchSize: v.batchSize,
+      flushIntervalMs,
+      checkpointInterval: v.checkpointInterval,
+      checkpoint: v.checkpoint,
+      shard
+    }
+  })

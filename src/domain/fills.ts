@@ -1,0 +1,64 @@
+import { isExchangeAddress } from "./polygon.js"
+import type { ClobFillRow } from "./tables.js"
+
+/** The fields of a V1 OrderFilled, from any source (subgraph or decoded log). */
+export interface OrderFilledV1 {
+  readonly txHash: string
+  readonly orderHash: string
+  readonly timestamp: number
+  readonly maker: string
+  readonly taker: string
+  readonly makerAssetId: string
+  readonly takerAssetId: string
+  readonly makerAmountFilled: string
+  readonly takerAmountFilled: string
+  readonly fee: string
+  readonly logIndex?: number
+  readonly blockNumber?: number
+  readonly exchange?: string
+}
+
+/** token id -> (condition id, outcome index), from market_tokens or a unit's payload. */
+export type TokenMap = ReadonlyMap<string, { readonly conditionId: string; readonly outcomeIndex: number }>
+
+/**
+ * Maker-perspective trade from a V1 OrderFilled (polymarket-sources.md §3): asset "0" is collateral;
+ * when the maker gives collateral it is buying the taker asset. Both sides have 6 decimals, so
+ * price = usdc / shares on the raw amounts. The taker-leg row (taker = an exchange contract) is flagged
+ * so volume can be counted once.
+ */
+export const deriveFillV1 = (e: OrderFilledV1, tokens: TokenMap, source: string, now: number): ClobFillRow => {
+  const makerBuys = e.makerAssetId === "0"
+  const tokenId = makerBuys ? e.takerAssetId : e.makerAssetId
+  const usdcRaw = Number(makerBuys ? e.makerAmountFilled : e.takerAmountFilled)
+  const sharesRaw = Number(makerBuys ? e.takerAmountFilled : e.makerAmountFilled)
+  const token = tokens.get(tokenId)
+  return {
+    fill_id: `${e.txHash.toLowerCase()}_${e.orderHash.toLowerCase()}`,
+    tx_hash: e.txHash.toLowerCase(),
+    order_hash: e.orderHash.toLowerCase(),
+    log_index: e.logIndex ?? -1,
+    block_number: e.blockNumber ?? 0,
+    timestamp: e.timestamp,
+    exchange: (e.exchange ?? "").toLowerCase(),
+    era: "v1",
+    maker: e.maker.toLowerCase(),
+    taker: e.taker.toLowerCase(),
+    maker_asset_id: e.makerAssetId,
+    taker_asset_id: e.takerAssetId,
+    maker_amount_filled: e.makerAmountFilled,
+    taker_amount_filled: e.takerAmountFilled,
+    fee: e.fee,
+    wallet: e.maker.toLowerCase(),
+    side: makerBuys ? "BUY" : "SELL",
+    token_id: tokenId,
+    condition_id: token?.conditionId ?? "",
+    outcome_index: token?.outcomeIndex ?? -1,
+    price: sharesRaw === 0 ? 0 : usdcRaw / sharesRaw,
+    size: sharesRaw / 1e6,
+    usdc: usdcRaw / 1e6,
+    is_taker_leg: isExchangeAddress(e.taker) ? 1 : 0,
+    source,
+    ingested_at: now
+  }
+}

@@ -1,0 +1,29 @@
+import { Console, Effect, Layer } from "effect"
+import { RowSink } from "../services/RowSink.js"
+import { UnitStore } from "../services/UnitStore.js"
+
+/**
+ * `run --dry-run`: nothing is written. Each insert the run would make is printed as one line, with
+ * the first row of every table shown in full so the decoding can be checked by eye.
+ */
+export const layerDryRunSink = (say: (line: string) => Effect.Effect<void> = Console.log): Layer.Layer<RowSink> =>
+  Layer.sync(RowSink, () => {
+    const shown = new Set<string>()
+    return {
+      insert: (table, rows) =>
+        Effect.gen(function* () {
+          if (rows.length === 0) return
+          yield* say(`dry run: would insert ${rows.length} rows into ${table}`)
+          if (!shown.has(table)) {
+            shown.add(table)
+            yield* say(`dry run: first ${table} row: ${JSON.stringify(rows[0])}`)
+          }
+        })
+    }
+  })
+
+/** Reads units from the real store; writes (claims, checkpoints) go nowhere. */
+export const layerReadOnlyUnits: Layer.Layer<UnitStore, never, UnitStore> = Layer.effect(
+  UnitStore,
+  Effect.map(UnitStore, (store) => ({ ...store, location: `${store.location} (dry run: read only)`, save: () => Effect.void }))
+)

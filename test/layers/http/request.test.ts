@@ -1,0 +1,120 @@
+import { createServer } from "node:http"
+import { FetchHttpClient, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Random, TestClock } from "effect"
+import type { SourceError } from "../../../src/domain/errors.js"
+import { requestJson } from "../../../src/layers/http/request.js"
+import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
+
+/** A real HTTP server on loopback whose n-th answer (0-based) is scripted by the test. */
+const serve = (script: (n: number) => Effect.Effect<HttpServerResponse.HttpServerResponse>) => {
+  const hits = { count: 0 }
+  const router = HttpRouter.empty.pipe(
+    HttpRouter.get("/page", Effect.suspend(() => script(hits.count++)))
+  )
+  const layer = HttpServer.serve(router).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }))
+  )
+  return { hits, layer }
+}
+
+const urlOf = Effect.map(HttpServer.HttpServer, (s) => {
+  const a = s.address as HttpServer.TcpAddress
+  return `http://127.0.0.1:${a.port}/page`
+})
+
+/** Real time passes for the loopback I/O, while Effect's clock stays the TestClock. */
+const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+/** Waits (in real time, bounded) until the server has seen `n` requests. */
+const hitsReach = (hits: { count: number }, n: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200 && hits.count < n; i++) yield* settle
+    expect(hits.count).toBe(n)
+  })
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => Option.getOrThrow(Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none())
+
+const policy = (over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
+  Effect.provideService(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, ...over })
+
+const run = (layer: Layer.Layer<HttpServer.HttpServer>, over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
+  Effect.flatMap(urlOf, (url) => requestJson({ url })).pipe(
+    policy(over),
+    Effect.provide(Layer.mergeAll(layer, FetchHttpClient.layer, layerFixed(4)))
+  )
+
+const ok = HttpServerResponse.unsafeJson({ ok: true })
+const status = (code: number, headers: Record<string, string> = {}) =>
+  Effect.succeed(HttpServerResponse.text("no", { status: code, headers }))
+
+describe("requestJson", () => {
+  it.scoped("waits at least Retry-After before retrying a 429", () => {
+    const { hits, layer } = serve((n) => (n === 0 ? status(429, { "retry-after": "5" }) : Effect.succeed(ok)))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(run(layer, {}))
+      yield* hitsReach(hits, 1)
+      yield* TestClock.adjust(Duration.millis(4_999))
+      yield* settle
+      expect(hits.count).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* Fiber.join(fiber)).toEqual({ ok: true })
+      expect(hits.count).toBe(2)
+    })
+  })
+
+  it.scoped("backs off exponentially with full jitter", () => {
+    const { hits, layer } = serve((n) => (n < 2 ? status(503) : Effect.succeed(ok)))
+    return Effect.gen(function* () {
+      // Random.next gives 0.5 twice: waits are 0.5 * 250 ms, then 0.5 * 500 ms.
+      const fiber = yield* Effect.fork(run(layer, { baseBackoff: Duration.millis(250) }).pipe(Effect.withRandom(Random.fixed([0.5]))))
+      yield* hitsReach(hits, 1)
+      yield* TestClock.adjust(Duration.millis(124))
+      yield* settle
+      expect(hits.count).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* hitsReach(hits, 2)
+      yield* TestClock.adjust(Duration.millis(249))
+      yield* settle
+      expect(hits.count).toBe(2)
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* Fiber.join(fiber)).toEqual({ ok: true })
+      expect(hits.count).toBe(3)
+    })
+  })
+
+  it.scoped("fails a request that does not answer within --request-timeout", () => {
+    const { hits, layer } = serve(() => Effect.never)
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(run(layer, { timeout: Duration.seconds(2), maxAttempts: 1 }))
+      yield* hitsReach(hits, 1)
+      yield* TestClock.adjust(Duration.seconds(2))
+      const error: SourceError = failureOf(yield* Fiber.await(fiber))
+      expect(error.reason).toBe("Timeout")
+      expect(error.message).toMatch(/did not answer within 2s \(--request-timeout\)/)
+    })
+  })
+
+  it.scoped("gives up after maxAttempts with the last message", () => {
+    const { hits, layer } = serve(() => status(500))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(run(layer, { maxAttempts: 3 }))
+      for (let i = 1; i <= 3; i++) {
+        yield* hitsReach(hits, i)
+        yield* TestClock.adjust(Duration.seconds(30))
+      }
+      const error: SourceError = failureOf(yield* Fiber.await(fiber))
+      expect(error.message).toMatch(/HTTP 500.*gave up after 3 attempts/)
+    })
+  })
+
+  it.scoped("does not retry a 4xx other than 408 and 429", () => {
+    const { hits, layer } = serve(() => status(404))
+    return Effect.gen(function* () {
+      const error: SourceError = failureOf(yield* Effect.exit(run(layer, {})))
+      expect(hits.count).toBe(1)
+      expect(error.reason).toBe("Fatal")
+      expect(error.message).toMatch(/HTTP 404/)
+    })
+  })
+})

@@ -1,0 +1,126 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer } from "effect"
+import { newUnit } from "../../src/domain/units.js"
+import type { UnitWrite } from "../../src/domain/units.js"
+import { layerClickHouse } from "../../src/layers/UnitStoreClickHouse.js"
+import { layerFile } from "../../src/layers/UnitStoreFile.js"
+import { layerMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
+import { MIGRATIONS } from "../../src/layers/migrations/index.js"
+import { UnitStore } from "../../src/services/UnitStore.js"
+import { migrate } from "../../src/streams/migrate.js"
+import { layerTestClickHouse } from "../support/clickhouse.js"
+
+const unit = (key: string, over: Partial<UnitWrite> = {}): UnitWrite => ({ ...newUnit("fills", key, `{"k":"${key}"}`), ...over })
+
+/** The behaviour every store must share. */
+const contract = (name: string, layer: () => Layer.Layer<UnitStore, unknown>) =>
+  describe(`unit store: ${name}`, () => {
+    it.live("the newest save of a unit wins, per job, and jobs lists jobs with units", () =>
+      Effect.gen(function* () {
+        const store = yield* UnitStore
+        yield* store.save([unit("a"), unit("b"), { ...unit("a"), job: "markets" }])
+        yield* store.save([unit("a", { status: "in_progress", run_id: "r1" })])
+        yield* store.save([unit("a", { status: "done", rows: 42, cursor: "c9", attempts: 1, run_id: "r1", last_run_at: 1_780_000_000 })])
+        const fills = [...(yield* store.load("fills"))].sort((x, y) => x.unit_key.localeCompare(y.unit_key))
+        expect(fills.map((u) => [u.unit_key, u.status, u.rows, u.cursor])).toEqual([
+          ["a", "done", 42, "c9"],
+          ["b", "pending", 0, ""]
+        ])
+        expect(fills[0]!.last_run_at).toBe(1_780_000_000)
+        expect(fills[0]!.payload).toBe('{"k":"a"}')
+        expect((yield* store.load("markets")).map((u) => u.status)).toEqual(["pending"])
+        expect(yield* store.jobs).toEqual(["fills", "markets"])
+      }).pipe(Effect.provide(layer())))
+  })
+
+contract("memory", () => layerMemory(new MemoryUnits()))
+
+const tmp = () => mkdtempSync(join(tmpdir(), "pb-units-"))
+contract("file", () => layerFile(tmp(), "db"))
+
+contract("clickhouse", () =>
+  layerClickHouse.pipe(
+    Layer.provideMerge(Layer.effectDiscard(migrate(MIGRATIONS, () => Effect.void))),
+    Layer.provide(layerTestClickHouse("unitstore"))
+  )
+)
+
+describe("unit store: clickhouse specifics", () => {
+  it.live("a second process continues above the versions already written (FINAL reads the latest)", () =>
+    Effect.gen(function* () {
+      const clickhouse = layerTestClickHouse("unitstore_versions")
+      const first = layerClickHouse.pipe(Layer.provideMerge(Layer.effectDiscard(migrate(MIGRATIONS, () => Effect.void))))
+      yield* Effect.gen(function* () {
+        // Writes many versions quickly: the counter may run ahead of the wall clock.
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const store = yield* UnitStore
+            for (let i = 0; i < 30; i++) yield* store.save([unit("a", { rows: i })])
+          }),
+          first
+        )
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const store = yield* UnitStore
+            yield* store.save([unit("a", { rows: 1000, status: "done" })])
+            expect((yield* store.load("fills"))[0]).toMatchObject({ rows: 1000, status: "done" })
+          }),
+          layerClickHouse
+        )
+      }).pipe(Effect.provide(clickhouse))
+    }))
+
+  it.live("without the migration: one line saying to run migrate", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(Effect.provide(UnitStore, layerClickHouse.pipe(Layer.provide(layerTestClickHouse("unitstore_nomigrate")))))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(JSON.stringify(exit)).toContain("run `polybackfill migrate` first")
+    }))
+})
+
+describe("unit store: file specifics", () => {
+  it.live("a torn last line (crash mid-append) is cut off; later saves still land", () =>
+    Effect.gen(function* () {
+      const dir = tmp()
+      const store1 = yield* Effect.provide(UnitStore, layerFile(dir, "db"))
+      yield* store1.save([unit("a", { status: "done", rows: 5 })])
+      const path = join(dir, "checkpoints", "db", "fills.jsonl")
+      appendFileSync(path, '{"job":"fills","unit_key":"a","status":"pen')
+      const store2 = yield* Effect.provide(UnitStore, layerFile(dir, "db"))
+      expect((yield* store2.load("fills"))[0]).toMatchObject({ status: "done", rows: 5 })
+      yield* store2.save([unit("b")])
+      expect((yield* store2.load("fills")).map((u) => u.unit_key).sort()).toEqual(["a", "b"])
+      expect(readFileSync(path, "utf8").endsWith("\n")).toBe(true)
+      rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("a corrupt line in the middle is one line naming the file and line", () =>
+    Effect.gen(function* () {
+      const dir = tmp()
+      const store = yield* Effect.provide(UnitStore, layerFile(dir, "db"))
+      yield* store.save([unit("a")])
+      const path = join(dir, "checkpoints", "db", "fills.jsonl")
+      writeFileSync(path, "garbage\n" + readFileSync(path, "utf8"))
+      const exit = yield* Effect.exit(store.load("fills"))
+      expect(JSON.stringify(exit)).toContain(`${path} line 1 is corrupt`)
+      rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("compaction keeps exactly the newest row of every unit", () =>
+    Effect.gen(function* () {
+      const dir = tmp()
+      const store = yield* Effect.provide(UnitStore, layerFile(dir, "db"))
+      for (let i = 0; i < 300; i++) yield* store.save([unit("a", { rows: i }), unit("b", { rows: 2 * i }), unit("c", { rows: 3 * i }), unit("d", { rows: 4 * i })])
+      const path = join(dir, "checkpoints", "db", "fills.jsonl")
+      expect(readFileSync(path, "utf8").trim().split("\n")).toHaveLength(1200)
+      const latest = yield* store.load("fills")
+      expect(readFileSync(path, "utf8").trim().split("\n")).toHaveLength(4)
+      expect(latest.map((u) => u.rows).sort((x, y) => x - y)).toEqual([299, 598, 897, 1196])
+      yield* store.save([unit("a", { rows: 7 })])
+      expect((yield* store.load("fills")).find((u) => u.unit_key === "a")!.rows).toBe(7)
+      rmSync(dir, { recursive: true, force: true })
+    }))
+})
