@@ -20,8 +20,10 @@ export const statusCommand = Command.make(
   (opts) =>
     Effect.gen(function* () {
       if (Option.isSome(opts.job)) yield* jobByName(opts.job.value)
-      const layer = opts.checkpoint === "clickhouse" ? layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))) : layerFileStore(opts)
-      const statuses = yield* jobStatuses(Option.getOrUndefined(opts.job)).pipe(Effect.provide(layer))
+      const read = jobStatuses(Option.getOrUndefined(opts.job))
+      const statuses = yield* (opts.checkpoint === "clickhouse"
+        ? Effect.provide(read, layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))))
+        : Effect.provide(read, layerFileStore(opts)))
       if (statuses.length === 0) yield* Console.log("no units yet: run `polybackfill plan <job>` (jobs: markets, fills)")
       for (const s of statuses) for (const line of formatStatus(s)) yield* Console.log(line)
     }).pipe(withLogging(opts))

@@ -114,6 +114,14 @@ export const makeFileStore = (dir: string) =>
         return latest
       })
 
+    const jobs = io(`cannot list the checkpoint logs in ${dir}`, () =>
+      existsSync(dir)
+        ? readdirSync(dir)
+            .map((f) => JOB_FILE.exec(f)?.[1])
+            .filter((j): j is string => j !== undefined)
+            .sort()
+        : []
+    )
     const store = UnitStore.of({
       location: `checkpoint files in ${dir}`,
       load,
@@ -138,17 +146,10 @@ export const makeFileStore = (dir: string) =>
                 }
               })
             }),
-      jobs: io(`cannot list the checkpoint logs in ${dir}`, () =>
-        existsSync(dir)
-          ? readdirSync(dir)
-              .map((f) => JOB_FILE.exec(f)?.[1])
-              .filter((j): j is string => j !== undefined)
-              .sort()
-          : []
-      )
+      jobs
     })
     // Versions continue above whatever the logs hold, so a restart never writes an older version.
-    for (const job of yield* store.jobs) yield* load(job)
+    for (const job of yield* jobs) yield* load(job)
     return store
   })
 
