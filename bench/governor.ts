@@ -20,7 +20,7 @@ import { parseRetryAfter } from "../src/domain/rateLimitHeaders.js"
 import { makeAdaptive } from "../src/layers/GovernorAdaptive.js"
 import type { GovernorEngine } from "../src/layers/governorEngine.js"
 import { makeGovernorEngine } from "../src/layers/governorEngine.js"
-import { defaultAimdConfig } from "../src/domain/aimd.js"
+import { ceilingOf, defaultAimdConfig } from "../src/domain/aimd.js"
 import { startSimulator } from "../src/simulator/server.js"
 
 export interface GovernorBenchOptions {
@@ -127,7 +127,7 @@ const runAgainstSimulator = (
         seen = outcomes.length
         const [snap] = yield* governor.snapshot
         const [st] = yield* governor.states
-        console.log(`  t=${((now - start) / 1000).toFixed(0)} ok=${fresh.filter((x) => x.ok).length} 429=${fresh.filter((x) => !x.ok).length} limit=${snap?.limit} ceiling=${st?.aimd.ceiling?.toFixed(1)} paused=${(snap?.pausedUntilMs ?? 0) > now}`)
+        console.log(`  t=${((now - start) / 1000).toFixed(0)} ok=${fresh.filter((x) => x.ok).length} 429=${fresh.filter((x) => !x.ok).length} limit=${snap?.limit} ceiling=${st === undefined ? "-" : ceilingOf(st.aimd)?.toFixed(1)} paused=${(snap?.pausedUntilMs ?? 0) > now}`)
       })))
     }
     const clients = mode.workers === "auto" ? defaultAimdConfig.max : mode.workers

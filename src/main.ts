@@ -10,5 +10,5 @@ loadEnvFiles(process.cwd())
 cli(process.argv).pipe(
   reportFailures,
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true, teardown })
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true, teardown })
 )

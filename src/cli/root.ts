@@ -1,12 +1,15 @@
 import { Command } from "@effect/cli"
 import { clickhouseCommand } from "./clickhouse.js"
 import { migrateCommand } from "./migrate.js"
+import { planCommand } from "./plan.js"
+import { runCommand } from "./run.js"
+import { statusCommand } from "./status.js"
 import { simulateCommand } from "./simulate.js"
 import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
   Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
-  Command.withSubcommands([migrateCommand, clickhouseCommand, simulateCommand])
+  Command.withSubcommands([migrateCommand, planCommand, runCommand, statusCommand, clickhouseCommand, simulateCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "polybackfill", version: VERSION })

@@ -111,6 +111,27 @@ describe("layerAdaptive", () => {
       yield* l.stop
     }).pipe(Effect.provide(layerAdaptive({ initial: 4 }))))
 
+  it.effect("after a Retry-After pause, extra permits catch up for as long as the pause lasted", () =>
+    Effect.gen(function* () {
+      const l = yield* load(32, 1000, (n) => (n === 8 ? Effect.fail(tooMany(3000)) : Effect.succeed(undefined)))
+      yield* TestClock.adjust("1 millis")
+      expect(l.state.peak).toBe(8)
+      // Request 8 started at 1 s and is refused at 2 s: no start until 5 s.
+      yield* TestClock.adjust("2 seconds")
+      const limit = yield* l.limit
+      yield* l.resetPeak
+      yield* TestClock.adjust("2999 millis")
+      expect(l.state.starts.filter((t) => t > 2000 && t < 5000)).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      expect(l.state.peak).toBe(limit + Math.ceil(limit * 0.5))
+      // The burst lasts as long as the pause (3 s), then the limit alone rules again.
+      yield* TestClock.adjust("3 seconds")
+      yield* l.resetPeak
+      yield* TestClock.adjust("1 second")
+      expect(l.state.peak).toBeLessThanOrEqual(yield* l.limit)
+      yield* l.stop
+    }).pipe(Effect.provide(layerAdaptive({ initial: 8 }))))
+
   it.effect("the rps ceiling spaces request starts", () =>
     Effect.gen(function* () {
       const l = yield* load(16, 10)

@@ -38,7 +38,7 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => Option.getOrThrow(Exit.isF
 const policy = (over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
   Effect.provideService(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, ...over })
 
-const run = (layer: Layer.Layer<HttpServer.HttpServer>, over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
+const run = (layer: Layer.Layer<HttpServer.HttpServer, unknown>, over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
   Effect.flatMap(urlOf, (url) => requestJson({ url })).pipe(
     policy(over),
     Effect.provide(Layer.mergeAll(layer, FetchHttpClient.layer, layerFixed(4)))
@@ -89,7 +89,7 @@ describe("requestJson", () => {
       const fiber = yield* Effect.fork(run(layer, { timeout: Duration.seconds(2), maxAttempts: 1 }))
       yield* hitsReach(hits, 1)
       yield* TestClock.adjust(Duration.seconds(2))
-      const error: SourceError = failureOf(yield* Fiber.await(fiber))
+      const error = failureOf(yield* Fiber.await(fiber)) as SourceError
       expect(error.reason).toBe("Timeout")
       expect(error.message).toMatch(/did not answer within 2s \(--request-timeout\)/)
     })
@@ -98,12 +98,14 @@ describe("requestJson", () => {
   it.scoped("gives up after maxAttempts with the last message", () => {
     const { hits, layer } = serve(() => status(500))
     return Effect.gen(function* () {
-      const fiber = yield* Effect.fork(run(layer, { maxAttempts: 3 }))
-      for (let i = 1; i <= 3; i++) {
-        yield* hitsReach(hits, i)
-        yield* TestClock.adjust(Duration.seconds(30))
-      }
-      const error: SourceError = failureOf(yield* Fiber.await(fiber))
+      // Waits of 0.99 * 250 ms and 0.99 * 500 ms: each adjust releases exactly one retry.
+      const fiber = yield* Effect.fork(run(layer, { maxAttempts: 3 }).pipe(Effect.withRandom(Random.fixed([0.99]))))
+      yield* hitsReach(hits, 1)
+      yield* TestClock.adjust(Duration.millis(250))
+      yield* hitsReach(hits, 2)
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* hitsReach(hits, 3)
+      const error = failureOf(yield* Fiber.await(fiber)) as SourceError
       expect(error.message).toMatch(/HTTP 500.*gave up after 3 attempts/)
     })
   })
@@ -111,7 +113,7 @@ describe("requestJson", () => {
   it.scoped("does not retry a 4xx other than 408 and 429", () => {
     const { hits, layer } = serve(() => status(404))
     return Effect.gen(function* () {
-      const error: SourceError = failureOf(yield* Effect.exit(run(layer, {})))
+      const error = failureOf(yield* Effect.exit(run(layer, {}))) as SourceError
       expect(hits.count).toBe(1)
       expect(error.reason).toBe("Fatal")
       expect(error.message).toMatch(/HTTP 404/)

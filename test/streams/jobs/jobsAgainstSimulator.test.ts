@@ -5,9 +5,13 @@ import { layerFixed } from "../../../src/layers/GovernorFixed.js"
 import { fillTruthsOfMarket, marketInfo, marketTruth } from "../../../src/simulator/index.js"
 import { Sources } from "../../../src/services/Sources.js"
 import type { Job, Page } from "../../../src/streams/Job.js"
-import { fillsJob } from "../../../src/streams/jobs/fills.js"
+import type { HttpJobEnv } from "../../../src/streams/jobs/env.js"
+import { fillsJob as fillsJobWithPlan } from "../../../src/streams/jobs/fills.js"
 import { marketsJob } from "../../../src/streams/jobs/markets.js"
 import { SMALL_WORLD, useSimulator } from "../../simulator/support.js"
+
+// Fetching needs no ClickHouse (only planning reads market_tokens).
+const fillsJob = fillsJobWithPlan as unknown as Job<HttpJobEnv>
 
 const drop = <T extends Record<string, unknown>>(row: T, key: string) => {
   const { [key]: _, ...rest } = row

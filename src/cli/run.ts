@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto"
+import { Args, Command } from "@effect/cli"
+import { Console, Duration, Effect, Layer } from "effect"
+import { layerDryRunSink, layerReadOnlyUnits } from "../layers/DryRun.js"
+import { layerGovernorFromOptions, layerGovernorFromOptionsPersistent } from "../layers/GovernorFromOptions.js"
+import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
+import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
+import { Governor } from "../services/Governor.js"
+import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../services/RequestPolicy.js"
+import type { RunSummary } from "../streams/engine.js"
+import { formatSummary, runJob } from "../streams/engine.js"
+import type { JobEnv } from "../streams/jobs/index.js"
+import type { Job } from "../streams/Job.js"
+import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
+import type { ClickHouseOptionValues, SourceOptionValues } from "./common.js"
+import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
+import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
+import type { RunSettings } from "./runOptions.js"
+import { resolveRunOptions, runOptions } from "./runOptions.js"
+
+export const newRunId = (): string => randomBytes(6).toString("hex")
+
+/** The governor as the progress line shows it: the busiest host's limit and requests in flight. */
+const governorLabel = (governor: Governor["Type"], fallback: string) =>
+  Effect.map(governor.snapshot, (hosts) => {
+    const busiest = [...hosts].sort((a, b) => b.inFlight - a.inFlight)[0]
+    return busiest === undefined ? fallback : `${busiest.limit} (${busiest.inFlight} in flight${busiest.rateLimited > 0 ? `, ${busiest.rateLimited} 429s` : ""})`
+  })
+
+/** Runs one job with resolved settings against the configured ClickHouse and sources. */
+export const runWithSettings = (
+  job: Job<JobEnv>,
+  settings: RunSettings,
+  opts: ClickHouseOptionValues & SourceOptionValues,
+  runId: string = newRunId()
+): Effect.Effect<RunSummary, unknown> => {
+  const units = settings.dryRun ? layerReadOnlyUnits.pipe(Layer.provide(layerUnitStore(settings.checkpoint, opts))) : layerUnitStore(settings.checkpoint, opts)
+  const governor = settings.dryRun ? layerGovernorFromOptions(settings.governor) : layerGovernorFromOptionsPersistent(settings.governor)
+  const policy = Layer.succeed(RequestPolicy, {
+    ...DEFAULT_REQUEST_POLICY,
+    timeout: Duration.millis(settings.requestTimeoutMs),
+    delay: Duration.millis(settings.delayMs),
+    ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {})
+  })
+  const layers = Layer.mergeAll(
+    units,
+    settings.dryRun ? layerDryRunSink() : layerRowSinkClickHouse,
+    layerSources(opts, governor),
+    layerProgress,
+    policy
+  ).pipe(Layer.provideMerge(layerClickHouseFromOptions(opts)))
+  return Effect.flatMap(Governor, (governor) =>
+    runJob(job, {
+      runId,
+      workers: settings.unitConcurrency,
+      sink: { batchSize: settings.batchSize, flushInterval: Duration.millis(settings.flushIntervalMs) },
+      checkpointInterval: settings.checkpointInterval,
+      selection: settings.selection,
+      workersLabel: governorLabel(governor, settings.workersLabel)
+    })
+  ).pipe(Effect.provide(layers))
+}
+
+export const runCommand = Command.make(
+  "run",
+  {
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills")),
+    ...runOptions,
+    ...clickhouseOptions,
+    ...sourceOptions,
+    ...logOptions
+  },
+  (opts) =>
+    Effect.gen(function* () {
+      const job = yield* jobByName(opts.job)
+      const settings = yield* resolveRunOptions(opts)
+      const runId = newRunId()
+      yield* Effect.logInfo(
+        `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
+          `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
+      )
+      const summary = yield* runWithSettings(job, settings, opts, runId)
+      yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
+      if (summary.selected === 0) {
+        yield* Console.log(`nothing to do: every unit of ${job.name} is done${settings.selection.retryErrors ? "" : " or in error (add --retry-errors)"}`)
+      }
+      if (summary.errors > 0) {
+        yield* Console.log(`${summary.errors} units ended in error; the latest:`)
+        for (const e of summary.lastErrors.slice(-5)) yield* Console.log(`  ${e.unit}: ${e.message}`)
+        yield* Console.log(`retry them with \`polybackfill run ${job.name} --retry-errors\` (details: \`polybackfill status ${job.name}\`)`)
+      }
+    }).pipe(withLogging(opts))
+).pipe(Command.withDescription("Run a job's pending units (and resume those a dead run left in progress)"))
