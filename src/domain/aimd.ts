@@ -137,12 +137,12 @@ export interface AimdState {
   /** The lowest limit in force in each of the last settleMs seconds (ring by absolute second). */
   readonly recentLimits: { readonly mins: ReadonlyArray<number>; readonly lastSecond: number }
   /**
-   * Where the last congestion happened. Growth below it is fast; above it the limit waits, then probes.
-   * After a 429 it is a rate (successes per ms the host allowed), turned into a concurrency with the
-   * current latency: a rate limit caps requests per second, so when answers slow down (a busy client)
-   * more of them may be in flight. Other congestion leaves a plain concurrency.
+   * Where the last congestion happened: after a 429 the concurrency the host sustained, otherwise the
+   * limit that met trouble. Growth below it is fast; above it the limit waits, then probes. (Kept as a
+   * concurrency, not a rate: converting with the current latency let a busy client's latency spikes
+   * fling it around.)
    */
-  readonly ceiling: { readonly perMs: number } | { readonly concurrency: number } | undefined
+  readonly ceiling: number | undefined
   /** Share of recent answers that were 503/504 or timeouts (a running mean, then an EWMA). */
   readonly overload: { readonly fraction: number; readonly samples: number }
   readonly latency: LatencyStats
@@ -172,7 +172,7 @@ export const initialState = (config: AimdConfig, limit: number, nowMs: number, l
       mins: Array.from({ length: Math.max(1, Math.ceil(config.settleMs / 1000)) }, () => start),
       lastSecond: Math.floor(nowMs / 1000)
     },
-    ceiling: learned ? { concurrency: start } : undefined,
+    ceiling: learned ? start : undefined,
     overload: { fraction: 0, samples: 0 },
     latency: emptyLatency(nowMs),
     goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }
@@ -267,24 +267,18 @@ export const sustainedConcurrency = (config: AimdConfig, state: AimdState, nowMs
   return perMs * state.latency.ewmaMs
 }
 
-/** The ceiling as a concurrency, at the current latency. */
-export const ceilingOf = (state: AimdState): number | undefined =>
-  state.ceiling === undefined
-    ? undefined
-    : "perMs" in state.ceiling
-    ? state.ceiling.perMs * state.latency.ewmaMs
-    : state.ceiling.concurrency
+export const ceilingOf = (state: AimdState): number | undefined => state.ceiling
 
 const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: number, useEstimate: boolean): AimdState => {
   let next = state.limit * factor
-  let ceiling: AimdState["ceiling"] = { concurrency: state.limit }
+  let ceiling = state.limit
   const sustained = useEstimate ? sustainedConcurrency(config, state, nowMs) : undefined
   // Refused above what the host sustained: settle just under that (after a burst into an empty window
   // the limit may be far above it; one step still never cuts deeper than to a quarter). If the
   // sustained figure is not below the limit it is stale (the server's limit just fell): back off.
   if (sustained !== undefined && sustained * config.headroom < state.limit) {
     next = Math.max(sustained * config.headroom, state.limit * 0.25)
-    ceiling = { perMs: sustained / state.latency.ewmaMs }
+    ceiling = sustained
   }
   const limit = clampLimit(config, next)
   return {

@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Command, Options } from "@effect/cli"
+import { Clock, Console, Duration, Effect, Layer, Option } from "effect"
+import { UsageError } from "../domain/errors.js"
+import { formatCount, formatDuration } from "../domain/progress.js"
+import { layerFixed } from "../layers/GovernorFixed.js"
+import { MIGRATIONS } from "../layers/migrations/index.js"
+import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
+import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
+import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
+import { ClickHouse } from "../services/ClickHouse.js"
+import { Sources } from "../services/Sources.js"
+import { layerSimulator, SimulatorServer } from "../simulator/server.js"
+import type { DemoReport } from "../streams/demo.js"
+import { emptyDatabase, EXAMPLE_QUERIES, runDemo } from "../streams/demo.js"
+import { formatSummary } from "../streams/engine.js"
+import { JOBS } from "../streams/jobs/index.js"
+import { migrate } from "../streams/migrate.js"
+import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
+import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { newRunId } from "./run.js"
+
+export const DEMO_DATABASE = "polybackfill_demo"
+
+const options = {
+  markets: Options.integer("markets").pipe(Options.withDescription("markets in the simulated world"), Options.withDefault(2000)),
+  wallets: Options.integer("wallets").pipe(Options.withDescription("trading wallets in the simulated world"), Options.withDefault(500)),
+  workers: Options.integer("workers").pipe(Options.withDescription("units and requests at once"), Options.withDefault(64)),
+  clickhouseUrl: clickhouseOptions.clickhouseUrl,
+  database: Options.text("database").pipe(
+    Options.withDescription(`database the demo empties and fills (default ${DEMO_DATABASE}; must end in _demo)`),
+    Options.withDefault(DEMO_DATABASE)
+  ),
+  stateDir: clickhouseOptions.stateDir,
+  ...logOptions
+} as const
+
+const iso = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ")
+
+/** How to reach the demo's ClickHouse with clickhouse-client: the managed server's TCP port, or the configured host. */
+const clientFlags = (stateDir: string, clickhouseUrl: Option.Option<string>, database: string): string => {
+  const configured = Option.orElse(clickhouseUrl, () => Option.fromNullable(process.env["CLICKHOUSE_URL"]))
+  if (Option.isSome(configured) || process.env["CLICKHOUSE_HOST"] !== undefined) {
+    const host = Option.isSome(configured) ? new URL(configured.value).hostname : process.env["CLICKHOUSE_HOST"]!
+    return `--host ${host} --database ${database}`
+  }
+  try {
+    const state = JSON.parse(readFileSync(join(resolve(stateDir, "clickhouse"), "state.json"), "utf8")) as { tcpPort?: unknown }
+    if (typeof state.tcpPort === "number") return `--port ${state.tcpPort} --database ${database}`
+  } catch {
+    // fall through: the server's port is not known here
+  }
+  return `--database ${database}`
+}
+
+export const formatDemoReport = (report: DemoReport, client: string): ReadonlyArray<string> => {
+  const lines: Array<string> = ["", "polybackfill demo: done"]
+  for (const j of report.jobs) lines.push(`  ${formatSummary(j.run)}`)
+  lines.push("", "rows per table (FINAL: one row per key):")
+  const width = Math.max(...report.tables.map((t) => t.table.length))
+  for (const t of report.tables) lines.push(`  ${t.table.padEnd(width)}  ${formatCount(t.rows).padStart(10)}`)
+  const c = report.coverage
+  lines.push(
+    "",
+    `coverage: ${formatCount(c.marketsWithFills)} of ${formatCount(c.markets)} markets have fills` +
+      (c.fillsTo > 0 ? `, from ${iso(c.fillsFrom)} to ${iso(c.fillsTo)} UTC (the subgraph ends at the exchange switch)` : ""),
+    `wall time: ${formatDuration(report.wallMs)}`,
+    "",
+    "try:"
+  )
+  for (const q of EXAMPLE_QUERIES) lines.push(`  # ${q.title}`, `  clickhouse-client ${client} --query "${q.sql}"`)
+  return lines
+}
+
+type DemoOptions = { readonly [K in keyof typeof options]: (typeof options)[K] extends Options.Options<infer A> ? A : never }
+
+export const demoCommand = Command.make("demo", options, (opts) =>
+  Effect.gen(function* () {
+    // Checked before anything starts: the demo must never create or empty a database that is not its own.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*_demo$/.test(opts.database)) {
+      return yield* new UsageError({ message: `the demo empties its database: choose a name ending in _demo (got --database ${opts.database})` })
+    }
+    yield* demo(opts)
+  }).pipe(withLogging(opts))
+).pipe(
+  Command.withDescription(
+    "Simulate Polymarket locally, backfill it into the local ClickHouse (migrate, plan, run every job) and show what landed"
+  )
+)
+
+const demo = (opts: DemoOptions) =>
+  Effect.gen(function* () {
+    const started = yield* Clock.currentTimeMillis
+    const sim = yield* SimulatorServer
+    yield* Console.log(
+      `simulator: ${formatCount(sim.world.marketCount)} markets, ${formatCount(opts.wallets)} wallets, 2026-04-21..2026-05-05 at ${sim.baseUrl}`
+    )
+    const clickhouse = yield* ClickHouse
+    yield* emptyDatabase
+    yield* migrate(MIGRATIONS, () => Effect.void)
+    yield* Console.log(`clickhouse: database ${clickhouse.database} at ${clickhouse.displayUrl}, emptied and migrated`)
+    const jobLayers = Layer.mergeAll(
+      layerUnitsClickHouse,
+      layerRowSinkClickHouse,
+      layerProgress,
+      NodeHttpClient.layerUndici,
+      layerFixed(opts.workers),
+      Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] })
+    )
+    const report = yield* runDemo(JOBS, {
+      runId: newRunId(),
+      workers: opts.workers,
+      sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
+      checkpointInterval: 5000
+    }).pipe(Effect.provide(jobLayers))
+    const wallMs = (yield* Clock.currentTimeMillis) - started
+    for (const line of formatDemoReport({ ...report, wallMs }, clientFlags(opts.stateDir, opts.clickhouseUrl, clickhouse.database))) {
+      yield* Console.log(line)
+    }
+  }).pipe(
+    Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: opts.clickhouseUrl, database: Option.some(opts.database), stateDir: opts.stateDir }, { createDatabase: true })),
+    Effect.provide(layerSimulator({ world: { markets: opts.markets, wallets: opts.wallets, from: "2026-04-21", to: "2026-05-05" } }))
+  )
