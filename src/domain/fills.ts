@@ -62,3 +62,36 @@ export const deriveFillV1 = (e: OrderFilledV1, tokens: TokenMap, source: string,
     ingested_at: now
   }
 }
+
+/** The fields of a V2 OrderFilled (polymarket-sources.md §4): the maker order's side and its outcome token. */
+export interface OrderFilledV2 {
+  readonly txHash: string
+  readonly orderHash: string
+  readonly timestamp: number
+  readonly maker: string
+  readonly taker: string
+  /** 0 = the maker buys (pays pUSD), 1 = the maker sells (gives tokens). */
+  readonly side: number
+  readonly tokenId: string
+  readonly makerAmountFilled: string
+  readonly takerAmountFilled: string
+  readonly fee: string
+  readonly logIndex: number
+  readonly blockNumber: number
+  readonly exchange: string
+}
+
+/**
+ * Maker-perspective trade from a V2 OrderFilled. The layout names the side and the token instead of two
+ * asset ids; the row keeps the V1 shape (asset "0" is collateral) so both eras query alike. The fee's
+ * unit is unconfirmed for V2: it is kept raw.
+ */
+export const deriveFillV2 = (e: OrderFilledV2, tokens: TokenMap, source: string, now: number): ClobFillRow => {
+  const makerBuys = e.side === 0
+  const v1Shape: OrderFilledV1 = {
+    ...e,
+    makerAssetId: makerBuys ? "0" : e.tokenId,
+    takerAssetId: makerBuys ? e.tokenId : "0"
+  }
+  return { ...deriveFillV1(v1Shape, tokens, source, now), era: "v2" }
+}

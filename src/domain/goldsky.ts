@@ -1,15 +1,18 @@
 import { Schema } from "effect"
+import type { FillCursor } from "./cursors.js"
 
 const BigIntString = Schema.String.pipe(Schema.pattern(/^\d{1,78}$/))
+const Hex32 = Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{64}$/))
+const Address = Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{40}$/))
 
 /** An OrderFilledEvent of the orderbook subgraph (polymarket-sources.md §3); BigInts arrive as strings. */
 export const OrderFilledEvent = Schema.Struct({
   id: Schema.String,
-  transactionHash: Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{64}$/)),
+  transactionHash: Hex32,
   timestamp: BigIntString,
-  orderHash: Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{64}$/)),
-  maker: Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{40}$/)),
-  taker: Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F]{40}$/)),
+  orderHash: Hex32,
+  maker: Address,
+  taker: Address,
   makerAssetId: BigIntString,
   takerAssetId: BigIntString,
   makerAmountFilled: BigIntString,
@@ -18,45 +21,72 @@ export const OrderFilledEvent = Schema.Struct({
 })
 export type OrderFilledEvent = typeof OrderFilledEvent.Type
 
+const GraphQLErrors = Schema.optional(Schema.Array(Schema.Struct({ message: Schema.String })))
+
 /** The GraphQL answer; events stay unknown so one bad row does not lose the page. */
 export const OrderFilledPage = Schema.Struct({
   data: Schema.optional(Schema.NullOr(Schema.Struct({ orderFilledEvents: Schema.Array(Schema.Unknown) }))),
-  errors: Schema.optional(Schema.Array(Schema.Struct({ message: Schema.String })))
+  errors: GraphQLErrors
+})
+
+/** `_meta.block`: how far the subgraph has indexed. graph-node may leave the timestamp null. */
+export const SubgraphMetaPage = Schema.Struct({
+  data: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        _meta: Schema.NullOr(
+          Schema.Struct({
+            block: Schema.Struct({
+              number: Schema.Union(Schema.Number, Schema.NumberFromString),
+              timestamp: Schema.optional(Schema.NullOr(Schema.Union(Schema.Number, Schema.NumberFromString)))
+            })
+          })
+        )
+      })
+    )
+  ),
+  errors: GraphQLErrors
 })
 
 export const GOLDSKY_PAGE_SIZE = 1000
 
 const FIELDS = "id transactionHash timestamp orderHash maker taker makerAssetId takerAssetId makerAmountFilled takerAmountFilled fee"
 
+export const SUBGRAPH_META_QUERY = "{ _meta { block { number timestamp } } }"
+
+export interface GraphQLRequest {
+  readonly query: string
+  readonly variables: Record<string, unknown>
+}
+
 /**
- * The sticky (timestamp, id) cursor of poly_data: normally `timestamp_gt: T`; after a full page the
- * rows sharing the last timestamp may continue, so page `{timestamp: T, id_gt: lastId}` until that
- * timestamp is exhausted. Rows sharing a timestamp are never skipped.
+ * One page of a market's fills, by the sticky (timestamp, id) cursor: normally `timestamp_gt: ts`
+ * ordered by timestamp; inside a timestamp `{timestamp: ts, id_gt: stickyId}` ordered by id.
+ * graph-node rejects column filters next to `or` at the same level, so the cursor filter is repeated
+ * inside both branches (maker side, taker side). Values travel as variables, never spliced into the text.
  */
-export interface FillCursor {
-  readonly ts: string
-  /** Set while paging inside one timestamp. */
-  readonly stickyId?: string
-}
-
-export const FillCursorSchema = Schema.Struct({ ts: BigIntString, stickyId: Schema.optional(Schema.String.pipe(Schema.pattern(/^0x[0-9a-fA-F_x]+$/))) })
-
-/** tokenIds are validated decimal strings (Schema above), so splicing them as JSON is safe. */
-export const orderFilledQuery = (tokenIds: ReadonlyArray<string>, cursor: FillCursor, first = GOLDSKY_PAGE_SIZE): string => {
-  const tokens = JSON.stringify(tokenIds)
-  const assets = `or: [{makerAssetId_in: ${tokens}}, {takerAssetId_in: ${tokens}}]`
-  const where =
-    cursor.stickyId !== undefined
-      ? `{timestamp: "${cursor.ts}", id_gt: "${cursor.stickyId}", ${assets}}`
-      : `{timestamp_gt: "${cursor.ts}", ${assets}}`
-  const orderBy = cursor.stickyId !== undefined ? "id" : "timestamp"
-  return `{ orderFilledEvents(first: ${first}, orderBy: ${orderBy}, orderDirection: asc, where: ${where}) { ${FIELDS} } }`
-}
+export const orderFilledQuery = (tokenIds: ReadonlyArray<string>, cursor: FillCursor, first = GOLDSKY_PAGE_SIZE): GraphQLRequest =>
+  cursor.stickyId !== undefined
+    ? {
+        query:
+          "query fills($tokens: [String!]!, $ts: BigInt!, $id: ID!, $first: Int!) { orderFilledEvents(first: $first, orderBy: id, " +
+          "orderDirection: asc, where: {or: [{timestamp: $ts, id_gt: $id, makerAssetId_in: $tokens}, " +
+          `{timestamp: $ts, id_gt: $id, takerAssetId_in: $tokens}]}) { ${FIELDS} } }`,
+        variables: { tokens: tokenIds, ts: cursor.ts, id: cursor.stickyId, first }
+      }
+    : {
+        query:
+          "query fills($tokens: [String!]!, $ts: BigInt!, $first: Int!) { orderFilledEvents(first: $first, orderBy: timestamp, " +
+          "orderDirection: asc, where: {or: [{timestamp_gt: $ts, makerAssetId_in: $tokens}, " +
+          `{timestamp_gt: $ts, takerAssetId_in: $tokens}]}) { ${FIELDS} } }`,
+        variables: { tokens: tokenIds, ts: cursor.ts, first }
+      }
 
 /**
- * The cursor after a page of `count` rows whose last readable row is `last`. A full page continues at
- * that row (sticky on its timestamp); a short page in sticky mode moves past that timestamp; a short
- * page otherwise means the unit is complete.
+ * The cursor after a page of `count` rows whose last row with a usable (id, timestamp) is `last`. A full
+ * page continues at that row, sticky on its timestamp (graph-node breaks timestamp ties by id, so the rows
+ * of that timestamp still to come all have larger ids); a short page in sticky mode moves past that
+ * timestamp; a short page otherwise means the unit is complete.
  */
 export const nextFillCursor = (
   cursor: FillCursor,

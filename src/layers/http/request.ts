@@ -11,6 +11,11 @@ export interface JsonRequest {
   readonly url: string
   /** A JSON body makes it a POST. */
   readonly body?: unknown
+  /**
+   * Looks inside a 200 answer for a failure the status does not show (GraphQL `errors`). Inside the
+   * attempt, so a retryable one is retried like a 5xx.
+   */
+  readonly check?: (json: unknown, where: string, host: string) => SourceError | undefined
 }
 
 interface Answer {
@@ -57,6 +62,8 @@ const attempt = (req: JsonRequest) =>
         // A cut body is a server fault: retry it.
         catch: () => new SourceError({ reason: "Transient", host, message: `${where} sent a body that is not JSON (truncated?)` })
       })
+      const refused = req.check?.(json, where, host)
+      if (refused !== undefined) return yield* Effect.fail(refused)
       return { json, hint } satisfies Answer
     }).pipe(
       Effect.scoped,

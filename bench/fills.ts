@@ -1,0 +1,249 @@
+/**
+ * The engine on the fills job, end to end: simulator (a child process, latency 50-150 ms, no rate
+ * limit) -> Goldsky pages -> engine -> the local ClickHouse (or CLICKHOUSE_URL).
+ *
+ *   node_modules/.bin/vite-node bench/fills.ts [--markets 20000] [--fills 1000000] [--workers 256]
+ *                                              [--latency 50..150] [--no-128] [--quick]
+ *
+ * Prints markets/s, fills/s, requests/s and the peak RSS of this process (the engine: the simulator
+ * runs in its own process), then, in the same run, how fast ClickHouse alone ingests the same rows
+ * from a JSONEachRow file over HTTP (its physical limit here), and a second run with 128 workers and
+ * 150 ms latency, whose markets/s compares with 128 / 0.15 s.
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs"
+import { request } from "node:http"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+import { pipeline } from "node:stream/promises"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Duration, Effect, Layer, Option, Schema } from "effect"
+import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
+import { ALL_SHARDS } from "../src/domain/units.js"
+import { layerFixed } from "../src/layers/GovernorFixed.js"
+import { MIGRATIONS } from "../src/layers/migrations/index.js"
+import { layerLogLines } from "../src/layers/ProgressLive.js"
+import { layerClickHouse as layerRowSink } from "../src/layers/RowSinkClickHouse.js"
+import { layerClickHouse as layerUnits } from "../src/layers/UnitStoreClickHouse.js"
+import { ClickHouse } from "../src/services/ClickHouse.js"
+import { Sources } from "../src/services/Sources.js"
+import { emptyDatabase } from "../src/streams/demo.js"
+import type { RunSummary } from "../src/streams/engine.js"
+import { runJob } from "../src/streams/engine.js"
+import { findJob } from "../src/streams/jobs/index.js"
+import { migrate } from "../src/streams/migrate.js"
+import { planJob } from "../src/streams/plan.js"
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const DATABASE = "polybackfill_bench"
+
+interface Sim {
+  readonly gammaUrl: string
+  readonly goldskyUrl: string
+  readonly statsUrl: string
+  readonly child: ChildProcess
+}
+
+/** `polybackfill simulate` in a child process, so its CPU and memory are not the engine's. */
+const startSim = (args: ReadonlyArray<string>): Promise<Sim> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "node_modules", "vite-node", "vite-node.mjs"), "--root", ROOT, join(ROOT, "src", "main.ts"), "--", "simulate", "--port", "0", ...args], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    const urls: Record<string, string> = {}
+    const lines = createInterface({ input: child.stdout! })
+    lines.on("line", (line) => {
+      const m = /--(gamma-url|goldsky-url) (\S+)/.exec(line)
+      if (m !== null) urls[m[1]!] = m[2]!
+      const s = /stats: (\S+)/.exec(line)
+      if (s !== null) urls["stats"] = s[1]!
+      if (line.startsWith("Serving on")) {
+        resolvePromise({ gammaUrl: urls["gamma-url"]!, goldskyUrl: urls["goldsky-url"]!, statsUrl: urls["stats"]!, child })
+      } else if (!/^\s+--|stats:/.test(line)) process.stdout.write(`  simulator: ${line}\n`)
+    })
+    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)))
+  })
+
+const stopSim = (sim: Sim) =>
+  new Promise<void>((res) => {
+    sim.child.removeAllListeners("exit")
+    sim.child.once("exit", () => res())
+    sim.child.kill("SIGINT")
+  })
+
+const simRequests = async (sim: Sim, reset = false): Promise<number> => {
+  const body = (await (await fetch(`${sim.statsUrl}${reset ? "?reset=1" : ""}`)).json()) as { totals: { requests: number } }
+  return body.totals.requests
+}
+
+/** One HTTP request to ClickHouse with a file as body or a file as destination, streamed (no rows in memory). */
+const clickhouseHttp = (baseUrl: string, query: string, io: { readonly upload?: string; readonly download?: string }) =>
+  new Promise<void>((resolvePromise, reject) => {
+    const url = new URL(baseUrl)
+    url.searchParams.set("query", query)
+    const req = request(url, { method: io.upload !== undefined ? "POST" : "GET" }, (res) => {
+      if (res.statusCode !== 200) {
+        let text = ""
+        res.on("data", (d) => (text += String(d)))
+        res.on("end", () => reject(new Error(`ClickHouse answered ${res.statusCode}: ${text.slice(0, 300)}`)))
+        return
+      }
+      if (io.download !== undefined) pipeline(res, createWriteStream(io.download)).then(() => resolvePromise(), reject)
+      else res.resume().on("end", () => resolvePromise())
+    })
+    req.on("error", reject)
+    if (io.upload !== undefined) pipeline(createReadStream(io.upload), req).catch(reject)
+    else req.end()
+  })
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+interface FillsRun {
+  readonly summary: RunSummary
+  readonly seconds: number
+  readonly requests: number
+  readonly peakRssMb: number
+}
+
+const jobLayers = (sim: Sim, workers: number) =>
+  Layer.mergeAll(
+    layerUnits,
+    layerRowSink,
+    layerLogLines,
+    NodeHttpClient.layerUndici,
+    layerFixed(workers),
+    Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: "", goldsky: sim.goldskyUrl, rpc: [] })
+  )
+
+const runFills = (sim: Sim, workers: number, runId: string) =>
+  Effect.gen(function* () {
+    const fills = findJob("fills")!
+    yield* planJob(fills, { rebuild: true })
+    yield* Effect.promise(() => simRequests(sim, true))
+    const t0 = performance.now()
+    const summary = yield* runJob(fills, {
+      runId,
+      workers,
+      sink: { batchSize: 5000, flushInterval: Duration.seconds(2) },
+      checkpointInterval: 5000,
+      selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
+      say: (line) => Effect.sync(() => console.log(line))
+    })
+    const seconds = (performance.now() - t0) / 1000
+    const requests = yield* Effect.promise(() => simRequests(sim))
+    return { summary, seconds, requests, peakRssMb: process.resourceUsage().maxRSS / 1024 } satisfies FillsRun
+  }).pipe(Effect.provide(jobLayers(sim, workers)))
+
+export interface FillsBenchOptions {
+  readonly markets: number
+  readonly fills: number
+  readonly workers: number
+  readonly latency: string
+  readonly with128: boolean
+}
+
+export const runFillsBench = (o: FillsBenchOptions) =>
+  Effect.gen(function* () {
+    const worldArgs = ["--markets", String(o.markets), "--fills", String(o.fills), "--wallets", "5000", "--from", "2026-03-01", "--to", "2026-04-27"]
+    console.log(`fills bench: ${fmt(o.markets)} markets, ~${fmt(o.fills)} fills (all in the subgraph's era), latency ${o.latency} ms, no rate limit, ${o.workers} workers`)
+    const clickhouse = yield* ClickHouse
+    yield* emptyDatabase
+    yield* migrate(MIGRATIONS, () => Effect.void)
+    console.log(`clickhouse: ${clickhouse.database} at ${clickhouse.displayUrl}`)
+
+    const sim = yield* Effect.promise(() => startSim([...worldArgs, "--latency", o.latency]))
+    const main = yield* Effect.gen(function* () {
+      const markets = findJob("markets")!
+      yield* planJob(markets, { rebuild: true })
+      const m = yield* runJob(markets, {
+        runId: "bench-markets",
+        workers: 2,
+        sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
+        checkpointInterval: 5000,
+        selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined }
+      })
+      console.log(`markets job: ${fmt(m.rows)} rows in ${fmt(m.elapsedMs / 1000, 1)} s`)
+      return yield* runFills(sim, o.workers, "bench-fills")
+    }).pipe(Effect.provide(jobLayers(sim, o.workers)), Effect.ensuring(Effect.promise(() => stopSim(sim))))
+
+    // ClickHouse alone: the same rows from a pre-built JSONEachRow file, one HTTP insert.
+    const dir = mkdtempSync(join(tmpdir(), "pb-bench-"))
+    const file = join(dir, "clob_fills.jsonl")
+    const base = clickhouse.displayUrl
+    const db = clickhouse.database
+    yield* Effect.promise(() => clickhouseHttp(base, `SELECT * FROM ${db}.clob_fills FINAL FORMAT JSONEachRow`, { download: file }))
+    yield* clickhouse.command(`DROP TABLE IF EXISTS ${db}.clob_fills_raw`)
+    yield* clickhouse.command(`CREATE TABLE ${db}.clob_fills_raw AS ${db}.clob_fills`)
+    const r0 = performance.now()
+    yield* Effect.promise(() => clickhouseHttp(base, `INSERT INTO ${db}.clob_fills_raw FORMAT JSONEachRow`, { upload: file }))
+    const rawSeconds = (performance.now() - r0) / 1000
+    const rawRows = (yield* clickhouse.query(`SELECT count() AS n FROM ${db}.clob_fills_raw`, Schema.Struct({ n: Schema.NumberFromString })))[0]!.n
+    const fileMb = statSync(file).size / 1e6
+    rmSync(dir, { recursive: true, force: true })
+    yield* clickhouse.command(`DROP TABLE IF EXISTS ${db}.clob_fills_raw`)
+    const finalRows = (yield* clickhouse.query(`SELECT count() AS n FROM ${db}.clob_fills FINAL`, Schema.Struct({ n: Schema.NumberFromString })))[0]!.n
+
+    let at128: FillsRun | undefined
+    if (o.with128) {
+      const slow = yield* Effect.promise(() => startSim([...worldArgs, "--latency", "150..150"]))
+      at128 = yield* Effect.gen(function* () {
+        return yield* runFills(slow, 128, "bench-fills-128")
+      }).pipe(Effect.ensuring(Effect.promise(() => stopSim(slow))))
+    }
+
+    const s = main.summary
+    const rawRate = rawRows / rawSeconds
+    const fillsRate = s.rows / main.seconds
+    console.log("")
+    console.log(`fills run (${o.workers} workers, latency ${o.latency} ms)`)
+    console.log(`  markets      ${fmt(s.done)} done, ${fmt(s.errors)} errors in ${fmt(main.seconds, 1)} s: ${fmt(s.done / main.seconds, 1)} markets/s`)
+    console.log(`  fills        ${fmt(s.rows)} rows (${fmt(finalRows)} after FINAL): ${fmt(fillsRate)} fills/s in ${fmt(s.inserts)} inserts`)
+    console.log(`  requests     ${fmt(main.requests)}: ${fmt(main.requests / main.seconds, 1)} requests/s`)
+    console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (this process: engine, client, sink; the simulator runs apart)`)
+    console.log(`clickhouse alone: ${fmt(rawRows)} rows (${fmt(fileMb, 1)} MB JSONEachRow) in ${fmt(rawSeconds, 2)} s: ${fmt(rawRate)} rows/s`)
+    console.log(`  engine / raw: ${fmt(fillsRate / rawRate, 2)} (target >= 0.5)`)
+    if (at128 !== undefined) {
+      const perSec = at128.summary.done / at128.seconds
+      const ideal = 128 / 0.15
+      console.log(`128 workers, 150 ms latency: ${fmt(at128.summary.done)} markets in ${fmt(at128.seconds, 1)} s: ${fmt(perSec, 1)} markets/s, ` +
+        `${fmt(at128.requests / at128.seconds, 1)} requests/s = ${fmt((perSec / ideal) * 100, 0)}% of 128 / 0.15 s = ${fmt(ideal)} markets/s ` +
+        `(target >= 70%; requests/s ${fmt((at128.requests / at128.seconds / ideal) * 100, 0)}%; the seeds' best: 109 markets/s)`)
+      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB`)
+    }
+  }).pipe(
+    Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))
+  )
+
+const value = (argv: ReadonlyArray<string>, name: string): string | undefined => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+
+export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
+  const quick = argv.includes("--quick")
+  await Effect.runPromise(
+    runFillsBench({
+      markets: Number(value(argv, "--markets") ?? (quick ? 2000 : 20_000)),
+      fills: Number(value(argv, "--fills") ?? (quick ? 100_000 : 1_000_000)),
+      workers: Number(value(argv, "--workers") ?? 256),
+      latency: value(argv, "--latency") ?? "50..150",
+      with128: !argv.includes("--no-128")
+    }).pipe(Effect.orDie)
+  )
+}
+
+// Run directly (node, or vite-node which drops the script from argv) unless bench/run.ts imported us.
+const entry = process.argv[1] ?? ""
+const direct = entry.endsWith("vite-node") ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : import.meta.url === pathToFileURL(entry).href
+if (direct) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e)
+      process.exit(1)
+    }
+  )
+}

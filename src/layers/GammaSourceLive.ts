@@ -1,0 +1,44 @@
+import { HttpClient } from "@effect/platform"
+import { Context, Effect, Layer, Schema } from "effect"
+import { SourceError } from "../domain/errors.js"
+import { GammaKeysetPage } from "../domain/gamma.js"
+import { redactUrl } from "../domain/redact.js"
+import type { GammaKeysetRequest } from "../services/GammaSource.js"
+import { GammaSource } from "../services/GammaSource.js"
+import { Governor } from "../services/Governor.js"
+import { Sources } from "../services/Sources.js"
+import { requestJson } from "./http/request.js"
+
+/** `/markets/keyset` with every filter re-sent on each page, paged by after_cursor (`cursor=` is ignored by Gamma). */
+export const keysetUrl = (base: string, request: GammaKeysetRequest): string => {
+  const url = new URL(`${base.replace(/\/$/, "")}/markets/keyset`)
+  url.searchParams.set("closed", String(request.closed))
+  url.searchParams.set("limit", String(request.limit))
+  if (request.afterCursor !== "") url.searchParams.set("after_cursor", request.afterCursor)
+  return url.toString()
+}
+
+/** Gamma over HTTP: each request under the governor, --request-timeout and the retry policy. */
+export const layerGammaSource = Layer.effect(
+  GammaSource,
+  Effect.gen(function* () {
+    const services = Context.make(HttpClient.HttpClient, yield* HttpClient.HttpClient).pipe(
+      Context.add(Governor, yield* Governor),
+      Context.add(Sources, yield* Sources)
+    )
+    const { gamma } = Context.get(services, Sources)
+    return {
+      marketsKeyset: (request) =>
+        Effect.gen(function* () {
+          const url = keysetUrl(gamma, request)
+          const json = yield* requestJson({ url })
+          const page = yield* Effect.mapError(
+            Schema.decodeUnknown(GammaKeysetPage)(json),
+            () =>
+              new SourceError({ reason: "Decode", host: new URL(url).host, message: `${redactUrl(url)} did not answer {markets: [...], next_cursor}` })
+          )
+          return { markets: page.markets, nextCursor: page.next_cursor ?? undefined }
+        }).pipe(Effect.provide(services))
+    }
+  })
+)
