@@ -19,9 +19,9 @@ import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { pipeline } from "node:stream/promises"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
+import { layerJobEnv } from "../src/cli/jobLayers.js"
 import { ALL_SHARDS } from "../src/domain/units.js"
 import { layerFixed } from "../src/layers/GovernorFixed.js"
 import { MIGRATIONS } from "../src/layers/migrations/index.js"
@@ -113,9 +113,7 @@ const jobLayers = (sim: Sim, workers: number) =>
     layerUnits,
     layerRowSink,
     layerLogLines,
-    NodeHttpClient.layerUndici,
-    layerFixed(workers),
-    Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: "", goldsky: sim.goldskyUrl, rpc: [] })
+    layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: "", goldsky: sim.goldskyUrl, rpc: [] }), layerFixed(workers))
   )
 
 const runFills = (sim: Sim, workers: number, runId: string) =>
@@ -237,7 +235,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
 
 // Run directly (node, or vite-node which drops the script from argv) unless bench/run.ts imported us.
 const entry = process.argv[1] ?? ""
-const direct = entry.endsWith("vite-node") ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : import.meta.url === pathToFileURL(entry).href
+const direct = /vite-node(\.mjs)?$/.test(entry) ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : import.meta.url === pathToFileURL(entry).href
 if (direct) {
   main(process.argv.slice(2)).then(
     () => process.exit(0),

@@ -1,25 +1,25 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, governor, simulator).
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, governor).
  *
  *   node_modules/.bin/vite-node bench/run.ts -- fills --quick
  */
-const BENCHES = ["fills", "governor", "simulator"] as const
+type Bench = { readonly main: (argv: ReadonlyArray<string>) => Promise<void> }
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  fills: () => import("./fills.js"),
+  governor: () => import("./governor.js")
+}
 
 const main = async () => {
   const argv = process.argv.slice(2).filter((a) => a !== "--")
   const [name, ...rest] = argv
-  if (name === undefined || !(BENCHES as ReadonlyArray<string>).includes(name)) {
-    console.error(`usage: npm run bench -- <${BENCHES.join("|")}> [flags]`)
+  const load = name === undefined ? undefined : BENCHES[name]
+  if (load === undefined) {
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [flags] (bench/simulator.ts runs on its own with vite-node)`)
     process.exit(2)
   }
   // Tells the bench module not to run itself on import: this dispatcher calls its main.
   process.env["POLYBACKFILL_BENCH_DISPATCH"] = "1"
-  const mod = (await import(`./${name}.ts`)) as { main?: (argv: ReadonlyArray<string>) => Promise<void> }
-  if (mod.main === undefined) {
-    console.error(`bench/${name}.ts exports no main: run it directly with vite-node`)
-    process.exit(2)
-  }
-  await mod.main(rest)
+  await (await load()).main(rest)
 }
 
 main().then(

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Duration, Effect, Layer, Option } from "effect"
 import { UsageError } from "../domain/errors.js"
@@ -20,6 +19,7 @@ import { JOBS } from "../streams/jobs/index.js"
 import { migrate } from "../streams/migrate.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { layerJobEnv } from "./jobLayers.js"
 import { newRunId } from "./run.js"
 
 export const DEMO_DATABASE = "polybackfill_demo"
@@ -105,9 +105,7 @@ const demo = (opts: DemoOptions) =>
       layerUnitsClickHouse,
       layerRowSinkClickHouse,
       layerProgress,
-      NodeHttpClient.layerUndici,
-      layerFixed(opts.workers),
-      Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] })
+      layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(opts.workers))
     )
     const report = yield* runDemo(JOBS, {
       runId: newRunId(),

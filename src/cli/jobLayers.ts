@@ -1,5 +1,4 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import type { HttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { CheckpointFileError } from "../services/UnitStore.js"
 import type { ClickHouseError, UsageError } from "../domain/errors.js"
@@ -9,6 +8,7 @@ import type { UnitStore } from "../services/UnitStore.js"
 import type { ClickHouse } from "../services/ClickHouse.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { layerFile } from "../layers/UnitStoreFile.js"
+import { layerSourceClients } from "../layers/SourceClients.js"
 import { findJob, jobNames } from "../streams/jobs/index.js"
 import type { JobEnv } from "../streams/jobs/index.js"
 import type { Job } from "../streams/Job.js"
@@ -35,9 +35,10 @@ export const layerUnitStore = (
 export const layerFileStore = (opts: ClickHouseOptionValues): Layer.Layer<UnitStore, CheckpointFileError | UsageError> =>
   Layer.unwrapEffect(Effect.map(resolveClickHouseTarget(opts), (target) => layerFile(opts.stateDir, target.database)))
 
-/** What the jobs talk through, apart from ClickHouse: HTTP, the governor, the source URLs. */
-export const layerSources = <E, R>(
-  opts: SourceOptionValues,
-  governor: Layer.Layer<Governor, E, R>
-): Layer.Layer<HttpClient.HttpClient | Governor | Sources, E, R> =>
-  Layer.mergeAll(NodeHttpClient.layerUndici, governor, Layer.effect(Sources, resolveSources(opts)))
+/** What the jobs talk through, apart from ClickHouse: the source clients over HTTP, the governor, the URLs. */
+export const layerJobEnv = <E, R, E2, R2>(sources: Layer.Layer<Sources, E2, R2>, governor: Layer.Layer<Governor, E, R>) =>
+  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(NodeHttpClient.layerUndici, governor, sources)))
+
+/** The same, with the source URLs from the command line and environment. */
+export const layerSources = <E, R>(opts: SourceOptionValues, governor: Layer.Layer<Governor, E, R>) =>
+  layerJobEnv(Layer.effect(Sources, resolveSources(opts)), governor)

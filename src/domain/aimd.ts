@@ -81,6 +81,8 @@ const LATENCY_ALPHA = 0.05
 const LATENCY_SECOND_MS = 1_000
 /** A second with fewer answers than this says nothing about latency. */
 const LATENCY_MIN_PER_SECOND = 5
+/** Weight of each second's mean in `smoothMs` (a time constant of about three seconds). */
+const SMOOTH_ALPHA = 0.3
 /** The "recent minimum" is the lowest per-second mean over the current and the previous 30 s bucket. */
 const LATENCY_BUCKET_MS = 30_000
 /** Longest gap credited to growth at once (after a pause, growth does not jump). */
@@ -115,6 +117,8 @@ export interface LatencyStats {
   readonly secondCount: number
   /** Means of the last two seconds that had enough answers, newest last. */
   readonly recentMeansMs: ReadonlyArray<number>
+  /** Per-second means smoothed over a few seconds (0 until the first second ends): steadier than ewmaMs. */
+  readonly smoothMs: number
   readonly minCurrentMs: number
   readonly minPreviousMs: number
   readonly bucketStartMs: number
@@ -137,12 +141,12 @@ export interface AimdState {
   /** The lowest limit in force in each of the last settleMs seconds (ring by absolute second). */
   readonly recentLimits: { readonly mins: ReadonlyArray<number>; readonly lastSecond: number }
   /**
-   * Where the last congestion happened: after a 429 the concurrency the host sustained, otherwise the
-   * limit that met trouble. Growth below it is fast; above it the limit waits, then probes. (Kept as a
-   * concurrency, not a rate: converting with the current latency let a busy client's latency spikes
-   * fling it around.)
+   * Where the last congestion happened. Growth below it is fast; above it the limit waits, then probes.
+   * After a 429 it is a rate (successes per ms the host allowed), turned into a concurrency with the
+   * typical latency: a rate limit caps requests per second, so when answers slow down (a busy client)
+   * more of them may be in flight. Other congestion leaves a plain concurrency.
    */
-  readonly ceiling: number | undefined
+  readonly ceiling: { readonly perMs: number } | { readonly concurrency: number } | undefined
   /** Share of recent answers that were 503/504 or timeouts (a running mean, then an EWMA). */
   readonly overload: { readonly fraction: number; readonly samples: number }
   readonly latency: LatencyStats
@@ -172,7 +176,7 @@ export const initialState = (config: AimdConfig, limit: number, nowMs: number, l
       mins: Array.from({ length: Math.max(1, Math.ceil(config.settleMs / 1000)) }, () => start),
       lastSecond: Math.floor(nowMs / 1000)
     },
-    ceiling: learned ? start : undefined,
+    ceiling: learned ? { concurrency: start } : undefined,
     overload: { fraction: 0, samples: 0 },
     latency: emptyLatency(nowMs),
     goodput: { counts: Array.from({ length: Math.max(1, Math.ceil(config.goodputWindowMs / GOODPUT_BUCKET_MS)) }, () => 0), lastSecond: Math.floor(nowMs / GOODPUT_BUCKET_MS) }
@@ -186,6 +190,7 @@ const emptyLatency = (nowMs: number): LatencyStats => ({
   secondSumMs: 0,
   secondCount: 0,
   recentMeansMs: [],
+  smoothMs: 0,
   minCurrentMs: Infinity,
   minPreviousMs: Infinity,
   bucketStartMs: nowMs
@@ -194,8 +199,12 @@ const emptyLatency = (nowMs: number): LatencyStats => ({
 export const recordLatency = (stats: LatencyStats, latencyMs: number, nowMs: number): LatencyStats => {
   const ewmaMs = stats.samples === 0 ? latencyMs : stats.ewmaMs + LATENCY_ALPHA * (latencyMs - stats.ewmaMs)
   const second = Math.floor(nowMs / LATENCY_SECOND_MS)
-  let { minCurrentMs, minPreviousMs, bucketStartMs, recentMeansMs, secondSumMs, secondCount } = stats
+  let { minCurrentMs, minPreviousMs, bucketStartMs, recentMeansMs, secondSumMs, secondCount, smoothMs } = stats
   if (second !== stats.second) {
+    if (secondCount > 0) {
+      const mean = secondSumMs / secondCount
+      smoothMs = smoothMs === 0 ? mean : smoothMs + SMOOTH_ALPHA * (mean - smoothMs)
+    }
     if (secondCount >= LATENCY_MIN_PER_SECOND) {
       const mean = secondSumMs / secondCount
       recentMeansMs = [...recentMeansMs.slice(-1), mean]
@@ -216,11 +225,15 @@ export const recordLatency = (stats: LatencyStats, latencyMs: number, nowMs: num
     secondSumMs: secondSumMs + latencyMs,
     secondCount: secondCount + 1,
     recentMeansMs,
+    smoothMs,
     minCurrentMs,
     minPreviousMs,
     bucketStartMs
   }
 }
+
+/** Latency for Little's law: the smoothed per-second mean once there is one. */
+export const typicalLatencyMs = (stats: LatencyStats): number => (stats.smoothMs > 0 ? stats.smoothMs : stats.ewmaMs)
 
 export const latencyBaselineMs = (stats: LatencyStats): number => Math.min(stats.minCurrentMs, stats.minPreviousMs)
 
@@ -264,21 +277,27 @@ export const sustainedConcurrency = (config: AimdConfig, state: AimdState, nowMs
   // The newest bucket is still filling: the ring covers the older buckets plus part of this second.
   const coveredMs = (state.goodput.counts.length - 1) * GOODPUT_BUCKET_MS + (nowMs % GOODPUT_BUCKET_MS)
   const perMs = successesInWindow(state.goodput, nowMs) / Math.max(GOODPUT_BUCKET_MS, Math.min(config.goodputWindowMs, coveredMs))
-  return perMs * state.latency.ewmaMs
+  return perMs * typicalLatencyMs(state.latency)
 }
 
-export const ceilingOf = (state: AimdState): number | undefined => state.ceiling
+/** The ceiling as a concurrency, at the typical latency. */
+export const ceilingOf = (state: AimdState): number | undefined =>
+  state.ceiling === undefined
+    ? undefined
+    : "perMs" in state.ceiling
+    ? state.ceiling.perMs * typicalLatencyMs(state.latency)
+    : state.ceiling.concurrency
 
 const decrease = (config: AimdConfig, state: AimdState, nowMs: number, factor: number, useEstimate: boolean): AimdState => {
   let next = state.limit * factor
-  let ceiling = state.limit
+  let ceiling: AimdState["ceiling"] = { concurrency: state.limit }
   const sustained = useEstimate ? sustainedConcurrency(config, state, nowMs) : undefined
   // Refused above what the host sustained: settle just under that (after a burst into an empty window
   // the limit may be far above it; one step still never cuts deeper than to a quarter). If the
   // sustained figure is not below the limit it is stale (the server's limit just fell): back off.
   if (sustained !== undefined && sustained * config.headroom < state.limit) {
     next = Math.max(sustained * config.headroom, state.limit * 0.25)
-    ceiling = sustained
+    ceiling = { perMs: sustained / typicalLatencyMs(state.latency) }
   }
   const limit = clampLimit(config, next)
   return {

@@ -1,11 +1,10 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
+import { decodeReason } from "./decodeReason.js"
 
 /**
  * Unit cursors as stored in backfill_units.cursor: "" means from the start. Every cursor read back
  * is validated, since it comes from a table or file an operator can edit and it reaches request text.
  */
-
-const oneLine = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s+/g, " ").slice(0, 200)
 
 const decodeWith =
   <A>(schema: Schema.Schema<A, string>, start: A, what: string) =>
@@ -14,7 +13,7 @@ const decodeWith =
       ? Either.right(start)
       : Either.mapLeft(
           Schema.decodeUnknownEither(schema)(raw),
-          (e) => `unreadable ${what} cursor ${JSON.stringify(raw.slice(0, 80))} (${oneLine(e)}): reset the unit with \`polybackfill plan <job> --rebuild\``
+          (e) => `unreadable ${what} cursor ${JSON.stringify(raw.slice(0, 80))} (${decodeReason(e, 200)}): start over with \`polybackfill plan ${what} --rebuild\``
         )
 
 /** markets: Gamma's opaque next_cursor, stored as is and sent back (URL-encoded) as after_cursor. */

@@ -1,4 +1,5 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
+import { decodeReason } from "./decodeReason.js"
 import type { MarketRow, MarketTokenRow } from "./tables.js"
 
 /** A field Gamma sends as a JSON-encoded string array, e.g. clobTokenIds: "[\"123\", \"456\"]". */
@@ -104,4 +105,4 @@ const decodeMarket = Schema.decodeUnknownEither(GammaMarket)
 
 /** Decodes one market object; Left carries a one-line reason for quarantine. */
 export const decodeGammaMarket = (raw: unknown): Either.Either<GammaMarket, string> =>
-  Either.mapLeft(decodeMarket(raw), (e) => ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s+/g, " ").slice(0, 300))
+  Either.mapLeft(decodeMarket(raw), (e) => decodeReason(e))

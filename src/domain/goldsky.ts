@@ -48,6 +48,18 @@ export const SubgraphMetaPage = Schema.Struct({
   errors: GraphQLErrors
 })
 
+// graph-node's wording for overload and statement timeouts; anything else (a bad field, `first` too big) is final.
+const TRANSIENT_GRAPHQL = /timed? ?out|timeout|too many|overload|unavailable|try again|temporar|connection|rate.?limit|busy|bad gateway/i
+
+/** The first GraphQL error of an answer, if any, and whether asking again may help. */
+export const graphqlErrorOf = (json: unknown): { readonly message: string; readonly transient: boolean } | undefined => {
+  if (json === null || typeof json !== "object" || !("errors" in json) || !Array.isArray(json.errors) || json.errors.length === 0) return undefined
+  const first: unknown = json.errors[0]
+  const raw = first !== null && typeof first === "object" && "message" in first ? String(first.message) : JSON.stringify(first)
+  const message = raw.replace(/\s+/g, " ").slice(0, 200)
+  return { message, transient: TRANSIENT_GRAPHQL.test(message) }
+}
+
 export const GOLDSKY_PAGE_SIZE = 1000
 
 const FIELDS = "id transactionHash timestamp orderHash maker taker makerAssetId takerAssetId makerAmountFilled takerAmountFilled fee"

@@ -1,7 +1,7 @@
 import { HttpClient } from "@effect/platform"
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { SourceError } from "../domain/errors.js"
-import { OrderFilledPage, orderFilledQuery, SUBGRAPH_META_QUERY, SubgraphMetaPage } from "../domain/goldsky.js"
+import { graphqlErrorOf, OrderFilledPage, orderFilledQuery, SUBGRAPH_META_QUERY, SubgraphMetaPage } from "../domain/goldsky.js"
 import { redactUrl } from "../domain/redact.js"
 import { GoldskySource } from "../services/GoldskySource.js"
 import type { SubgraphHead } from "../services/GoldskySource.js"
@@ -17,16 +17,26 @@ const STALE_AFTER_S = 3600
 /** The operator's view of the head: fills after it are not in this source, so a gap after it is visible. */
 const reportHead = (head: SubgraphHead) =>
   Effect.gen(function* () {
-    const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     if (Option.isNone(head.timestamp)) {
-      return yield* Effect.logWarning(`Goldsky orderbook subgraph: indexed up to block ${head.block} (it does not say when); fills after it are not in this source`)
+      return yield* Effect.logWarning(
+        `Goldsky orderbook subgraph: indexed up to block ${head.block} (it does not say when); fills after that block are not in this source`
+      )
     }
-    const line = `Goldsky orderbook subgraph: indexed up to block ${head.block}, last fill time it can serve ${iso(head.timestamp.value)}`
+    const line = `Goldsky orderbook subgraph: indexed up to block ${head.block}, the last fill time it can serve is ${iso(head.timestamp.value)}`
+    const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     if (nowS - head.timestamp.value > STALE_AFTER_S) {
-      return yield* Effect.logWarning(`${line}; fills after that time are not in this source (a gap to fill from chain)`)
+      return yield* Effect.logWarning(`${line}; fills after that time are not in this source (a gap to fill from the chain)`)
     }
     return yield* Effect.logInfo(line)
   })
+
+/** GraphQL errors come with HTTP 200: overloads and timeouts are retried, the rest fail at once. */
+const checkGraphQL = (json: unknown, where: string, host: string): SourceError | undefined => {
+  const error = graphqlErrorOf(json)
+  return error === undefined
+    ? undefined
+    : new SourceError({ reason: error.transient ? "Transient" : "Fatal", host, message: `${where} GraphQL error: ${error.message}` })
+}
 
 /** Goldsky over HTTP (GraphQL POST): each request under the governor, --request-timeout and the retry policy. */
 export const layerGoldskySource = Layer.effect(
@@ -41,24 +51,20 @@ export const layerGoldskySource = Layer.effect(
     const where = redactUrl(goldsky)
 
     const post = <A, I>(body: unknown, schema: Schema.Schema<A, I>, what: string) =>
-      Effect.gen(function* () {
-        const json = yield* requestJson({ url: goldsky, body })
-        const page = yield* Effect.mapError(
+      Effect.flatMap(requestJson({ url: goldsky, body, check: checkGraphQL }), (json) =>
+        Effect.mapError(
           Schema.decodeUnknown(schema)(json),
-          () => new SourceError({ reason: "Decode", host, message: `${where} did not answer ${what} as GraphQL {data, errors}` })
+          () => new SourceError({ reason: "Decode", host, message: `${where} did not answer ${what} in GraphQL's {data: {...}} shape` })
         )
-        const errors = (page as { readonly errors?: ReadonlyArray<{ readonly message: string }> }).errors
-        if (errors !== undefined && errors.length > 0) {
-          return yield* Effect.fail(new SourceError({ reason: "Fatal", host, message: `${where} GraphQL error: ${errors[0]!.message.split("\n")[0]}` }))
-        }
-        return page
-      }).pipe(Effect.provide(services))
+      ).pipe(Effect.provide(services))
+
+    const noData = (what: string) => new SourceError({ reason: "Decode", host, message: `${where} answered without data.${what}` })
 
     const head = yield* Effect.cached(
       Effect.gen(function* () {
         const page = yield* post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
         const block = page.data?._meta?.block
-        if (block === undefined) return yield* Effect.fail(new SourceError({ reason: "Decode", host, message: `${where} sent no _meta.block` }))
+        if (block === undefined) return yield* Effect.fail(noData("_meta.block"))
         const result: SubgraphHead = { block: block.number, timestamp: Option.fromNullable(block.timestamp) }
         yield* reportHead(result)
         return result
@@ -67,9 +73,8 @@ export const layerGoldskySource = Layer.effect(
 
     return {
       orderFilledEvents: (tokenIds, cursor, first) =>
-        Effect.map(
-          post(orderFilledQuery(tokenIds, cursor, first), OrderFilledPage, "orderFilledEvents"),
-          (page) => page.data?.orderFilledEvents ?? []
+        Effect.flatMap(post(orderFilledQuery(tokenIds, cursor, first), OrderFilledPage, "orderFilledEvents"), (page) =>
+          page.data === undefined || page.data === null ? Effect.fail(noData("orderFilledEvents")) : Effect.succeed(page.data.orderFilledEvents)
         ),
       head
     }

@@ -43,6 +43,13 @@ export interface Job<R = never> {
   readonly plan: Effect.Effect<ReadonlyArray<UnitSpec>, unknown, R>
   readonly fetch: (unit: UnitToFetch) => Stream.Stream<Page, SourceError, R>
   /**
+   * Optional fast path: the one page at `unit.cursor` ("" = the first). When a job has it, the engine
+   * loops pages itself instead of running `fetch`'s Stream: a Stream run costs hundreds of Effect
+   * operations, which at thousands of small units per second is most of the engine's CPU. Must give
+   * the same pages as `fetch`.
+   */
+  readonly page?: (unit: UnitToFetch) => Effect.Effect<Page, SourceError, R>
+  /**
    * The time a unit covers (epoch seconds), when it has one: `run --since/--until` keep the units that
    * overlap the window. Jobs whose units are not dated leave it out, and those flags are refused for them.
    */

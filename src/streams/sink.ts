@@ -103,9 +103,6 @@ export const makeSink = <M, E>(
       for (const rows of e.tables.values()) if (rows.length >= batchSize) return true
       return false
     }
-    // Both sides interruptible: a race started in a finalizer must still be able to stop its loser.
-    const orFailure = <A>(effect: Effect.Effect<A>): Effect.Effect<A, SinkStopped> =>
-      Effect.raceFirst(Effect.interruptible(effect), Effect.interruptible(Deferred.await(failure)))
 
     const stop = (error: unknown, what: string) =>
       Effect.gen(function* () {
@@ -115,6 +112,8 @@ export const makeSink = <M, E>(
         })
         yield* Deferred.fail(failure, stopped)
         for (const w of waiters.splice(0)) yield* Deferred.fail(w.done, stopped)
+        // Wakes every offer waiting for space: each then sees the failure.
+        yield* space.resize(Number.MAX_SAFE_INTEGER)
       })
 
     const insertEpoch = (epoch: Epoch<M>): Effect.Effect<void, ClickHouseError> =>
@@ -203,7 +202,7 @@ export const makeSink = <M, E>(
       const permits = Math.min(n, capacity)
       return Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          if (permits > 0) yield* restore(orFailure(space.take(permits)))
+          if (permits > 0) yield* restore(space.take(permits))
           if (yield* Deferred.isDone(failure)) {
             if (permits > 0) yield* space.release(permits)
             return yield* Deferred.await(failure)

@@ -120,12 +120,16 @@ describe("aimd", () => {
     expect(healthy(held, 15_000, 10).limit).toBeGreaterThan(25)
   })
 
-  it("after a 429 the ceiling is the concurrency the host sustained", () => {
+  it("after a 429 the ceiling is the rate the host allowed: slower answers allow more in flight", () => {
     // 40 in flight at 100 ms sustain 400/s; the window refuses more.
     let s = initialState(config, 44, 0)
     for (let i = 1; i <= 4000; i++) s = onSuccess(config, s, { nowMs: i * 2.5, generation: 0, latencyMs: 100, inFlight: 44 })
     const cut = onCongestion(config, s, { nowMs: 10_000, generation: 0, kind: "RateLimited" })
     expect(ceilingOf(cut)).toBeCloseTo(40, 0)
     expect(cut.limit).toBeCloseTo(40 * config.headroom, 0)
+    // The same 400/s with answers taking 150 ms (a busy client) is 60 in flight.
+    let slower = cut
+    for (let i = 1; i <= 4000; i++) slower = onSuccess(config, slower, { nowMs: 10_000 + i * 2.5, generation: 1, latencyMs: 150, inFlight: 40 })
+    expect(ceilingOf(slower)).toBeGreaterThan(55)
   })
 })

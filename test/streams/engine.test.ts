@@ -121,16 +121,18 @@ describe("engine", () => {
 
   it.effect("a crash before an insert lands loses nothing", () =>
     Effect.gen(function* () {
-      const fake = fakeJob({ units: 20, pages: 4, rowsPerPage: 10 })
+      const fake = fakeJob({ units: 20, pages: 4, rowsPerPage: 10, pageDelay: "100 millis" })
       const units = new MemoryUnits()
       const tables = new MemoryTables()
       yield* planned(fake.job, units)
       const power = new Power()
       const crashed = yield* runWithClock(
-        runJob(fake.job, options()).pipe(Effect.provide(processLayer(units, tables, power, { beforeInsert: (_t, _r, n) => (n === 4 ? power.crash() : Effect.void) })))
+        // Crashes on the first insert after a checkpoint was saved (saves: plan, claim, then checkpoints).
+        runJob(fake.job, options()).pipe(Effect.provide(processLayer(units, tables, power, { beforeInsert: () => (units.saves >= 3 ? power.crash() : Effect.void) })))
       )
       expect(Exit.isFailure(crashed)).toBe(true)
-      expect(tables.inserts).toBe(3)
+      const landed = tables.rowsOf("t").length
+      expect(landed).toBeLessThan(fake.expectedIds().length)
       yield* runWithClock(runJob(fake.job, options({ runId: "run-2" })).pipe(Effect.provide(processLayer(units, tables))))
       expect(ids(tables)).toEqual(fake.expectedIds())
       // Resumed units started from their checkpointed cursors, not all from the beginning.

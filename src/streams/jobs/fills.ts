@@ -1,100 +1,147 @@
-import { Clock, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
+import { Clock, Effect, Either, Option, Schema, Stream } from "effect"
+import type { FillCursor as FillCursorType } from "../../domain/cursors.js"
+import { decodeFillCursor, encodeFillCursor, FillCursor } from "../../domain/cursors.js"
+import { decodeReason } from "../../domain/decodeReason.js"
 import { SourceError } from "../../domain/errors.js"
 import type { TokenMap } from "../../domain/fills.js"
 import { deriveFillV1 } from "../../domain/fills.js"
-import type { FillCursor } from "../../domain/goldsky.js"
-import { FillCursorSchema, nextFillCursor, OrderFilledEvent, OrderFilledPage, orderFilledQuery } from "../../domain/goldsky.js"
+import { GOLDSKY_PAGE_SIZE, nextFillCursor, OrderFilledEvent } from "../../domain/goldsky.js"
 import { TABLES } from "../../domain/tables.js"
-import { requestJson } from "../../layers/http/request.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
-import { Sources } from "../../services/Sources.js"
-import type { Job, Page, UnitToFetch } from "../Job.js"
-import type { HttpJobEnv } from "./env.js"
+import { GoldskySource } from "../../services/GoldskySource.js"
+import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
 
-/** A fills unit's payload: the market and its token ids in outcome order. */
-const FillsPayload = Schema.parseJson(
-  Schema.Struct({ conditionId: Schema.String, tokenIds: Schema.Array(Schema.String.pipe(Schema.pattern(/^\d{1,78}$/))) })
-)
-const CursorJson = Schema.parseJson(FillCursorSchema)
+const TokenId = Schema.String.pipe(Schema.pattern(/^\d{1,78}$/))
 
-const TokenRow = Schema.Struct({ token_id: Schema.String, condition_id: Schema.String, outcome_index: Schema.Number })
+/** A fills unit's payload: the market, its token ids in outcome order, and when it traded (epoch seconds). */
+const FillsPayload = Schema.Struct({
+  conditionId: Schema.String,
+  tokenIds: Schema.NonEmptyArray(TokenId),
+  from: Schema.optional(Schema.Number),
+  to: Schema.optional(Schema.Number)
+})
+type FillsPayload = typeof FillsPayload.Type
+const FillsPayloadJson = Schema.parseJson(FillsPayload)
 
-/** One unit per market in market_tokens (read with FINAL), tokens in outcome order. */
-const planFills = Effect.gen(function* () {
+const N = Schema.Union(Schema.Number, Schema.NumberFromString)
+const TokenRow = Schema.Struct({ token_id: Schema.String, condition_id: Schema.String, outcome_index: N })
+const MarketDates = Schema.Struct({ condition_id: Schema.String, start_date: N, end_date: N, closed_time: N, closed: N })
+
+/** A market trades from its start until it closes; an open one (or one with no dates) has no end yet. */
+const tradingWindow = (m: typeof MarketDates.Type | undefined): { from?: number; to?: number } => {
+  if (m === undefined) return {}
+  const end = m.closed_time > 0 ? m.closed_time : m.closed === 1 && m.end_date > 0 ? m.end_date : 0
+  return { ...(m.start_date > 0 ? { from: m.start_date } : {}), ...(end > 0 ? { to: end } : {}) }
+}
+
+/** One unit per market of market_tokens (read with FINAL), tokens in outcome order, with its trading window. */
+export const planFills = Effect.gen(function* () {
   const ch = yield* ClickHouse
-  const rows = yield* ch.query(
-    "SELECT token_id, condition_id, outcome_index FROM market_tokens FINAL ORDER BY condition_id, outcome_index",
-    TokenRow
+  const tokens = yield* ch.query("SELECT token_id, condition_id, outcome_index FROM market_tokens FINAL ORDER BY condition_id, outcome_index", TokenRow)
+  const dates = yield* ch.query(
+    "SELECT condition_id, toUInt32(start_date) AS start_date, toUInt32(end_date) AS end_date, toUInt32(closed_time) AS closed_time, closed FROM markets FINAL",
+    MarketDates
   )
+  const datesOf = new Map(dates.map((d) => [d.condition_id, d]))
   const byMarket = new Map<string, Array<string>>()
-  for (const r of rows) {
+  for (const r of tokens) {
     const list = byMarket.get(r.condition_id) ?? []
     list.push(r.token_id)
     byMarket.set(r.condition_id, list)
   }
-  return [...byMarket].map(([conditionId, tokenIds]) => ({ unitKey: conditionId, payload: JSON.stringify({ conditionId, tokenIds }) }))
+  return [...byMarket].map(([conditionId, tokenIds]): UnitSpec => ({
+    unitKey: conditionId,
+    payload: JSON.stringify({ conditionId, tokenIds, ...tradingWindow(datesOf.get(conditionId)) })
+  }))
 })
 
-const oneLine = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s+/g, " ").slice(0, 300)
+const unitFailure = (unitKey: string, reason: "Fatal" | "Decode", message: string) =>
+  new SourceError({ reason, host: "goldsky", message: `fills unit ${unitKey}: ${message}` })
 
-const fetchPage = (tokens: TokenMap, tokenIds: ReadonlyArray<string>, cursor: FillCursor) =>
+/** The (id, timestamp) a raw event offers as a cursor, when both are safe to send back. */
+const cursorOf = (raw: unknown): FillCursorType | undefined => {
+  if (raw === null || typeof raw !== "object" || !("id" in raw) || !("timestamp" in raw)) return undefined
+  const candidate = { ts: String(raw.timestamp), stickyId: String(raw.id) }
+  return Schema.is(FillCursor)(candidate) ? candidate : undefined
+}
+
+const sameCursor = (a: FillCursorType, b: FillCursorType) => a.ts === b.ts && a.stickyId === b.stickyId
+
+const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cursor: FillCursorType, pageSize: number) =>
   Effect.gen(function* () {
-    const { goldsky } = yield* Sources
-    const host = new URL(goldsky).host
-    const json = yield* requestJson({ url: goldsky, body: { query: orderFilledQuery(tokenIds, cursor) } })
-    const page = yield* Effect.mapError(
-      Schema.decodeUnknown(OrderFilledPage)(json),
-      () => new SourceError({ reason: "Decode", host, message: "Goldsky answer is not a GraphQL response" })
-    )
-    if (page.errors !== undefined && page.errors.length > 0) {
-      return yield* Effect.fail(new SourceError({ reason: "Fatal", host, message: `Goldsky GraphQL error: ${page.errors[0]!.message}` }))
-    }
-    const events = page.data?.orderFilledEvents ?? []
+    const goldsky = yield* GoldskySource
+    const events = yield* goldsky.orderFilledEvents(market.tokenIds, cursor, pageSize)
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const fills: Array<Record<string, unknown>> = []
     const quarantine: Array<Page["quarantine"][number]> = []
-    let last: { id: string; timestamp: string } | undefined
+    let last: FillCursorType | undefined
     for (const raw of events) {
+      last = cursorOf(raw) ?? last
       const decoded = Schema.decodeUnknownEither(OrderFilledEvent)(raw)
-      const id = typeof raw === "object" && raw !== null && "id" in raw ? String(raw.id) : ""
-      const ts = typeof raw === "object" && raw !== null && "timestamp" in raw ? String(raw.timestamp) : ""
-      if (id !== "" && /^\d+$/.test(ts)) last = { id, timestamp: ts }
       if (Either.isLeft(decoded)) {
-        quarantine.push({ source: "goldsky", reason: `malformed OrderFilledEvent: ${oneLine(decoded.left)}`, raw: JSON.stringify(raw) })
+        quarantine.push({ source: "goldsky", reason: `malformed OrderFilledEvent: ${decodeReason(decoded.left)}`, raw: JSON.stringify(raw) })
         continue
       }
       const e = decoded.right
-      fills.push({
-        ...deriveFillV1({ ...e, txHash: e.transactionHash, timestamp: Number(e.timestamp) }, tokens, "goldsky", now)
-      })
+      fills.push({ ...deriveFillV1({ ...e, txHash: e.transactionHash, timestamp: Number(e.timestamp) }, tokens, "goldsky", now) })
     }
-    // The cursor follows every row received, bad ones included, so a bad row is quarantined once, not refetched forever.
-    const next = nextFillCursor(cursor, events.length, last)
-    const result: Page = {
+    if (events.length >= pageSize && last === undefined) {
+      return yield* Effect.fail(
+        unitFailure(unit.unitKey, "Decode", "a full page had no row with a readable id and timestamp, so paging cannot go on without skipping rows")
+      )
+    }
+    // The cursor follows every row received, bad ones included: a bad row is quarantined once, not refetched forever.
+    const next = nextFillCursor(cursor, events.length, last === undefined ? undefined : { id: last.stickyId!, timestamp: last.ts }, pageSize)
+    if (next !== undefined && sameCursor(next, cursor)) {
+      return yield* Effect.fail(unitFailure(unit.unitKey, "Fatal", `the subgraph sent the same page again at ${encodeFillCursor(cursor)}: the cursor does not advance`))
+    }
+    const page: Page = {
       rows: [{ table: TABLES.clobFills, rows: fills }],
       quarantine,
-      next: next === undefined ? Option.none() : Option.some(JSON.stringify(next))
+      next: next === undefined ? Option.none() : Option.some(encodeFillCursor(next))
     }
-    return result
+    return [page, Option.fromNullable(next)] as const
   })
 
-const badUnit = (message: string) => Stream.fail(new SourceError({ reason: "Fatal", host: "local", message }))
+export interface FillsJobOptions {
+  /** `first` of each subgraph query; graph-node caps it at 1000. */
+  readonly pageSize: number
+}
 
-/** Order fills of one market from the Goldsky orderbook subgraph, by the sticky (timestamp, id) cursor. */
-export const fillsJob: Job<HttpJobEnv | ClickHouse> = {
-  name: "fills",
-  description: "CLOB order fills per market from the Goldsky orderbook subgraph into clob_fills (needs markets first)",
-  tables: [TABLES.clobFills],
-  plan: planFills,
-  fetch: (unit: UnitToFetch) => {
-    const payload = Schema.decodeUnknownEither(FillsPayload)(unit.payload)
-    if (Either.isLeft(payload)) return badUnit(`unit ${unit.unitKey} has an unreadable payload: run \`polybackfill plan fills --rebuild\``)
-    const start = unit.cursor === "" ? Either.right<FillCursor>({ ts: "0" }) : Schema.decodeUnknownEither(CursorJson)(unit.cursor)
-    if (Either.isLeft(start)) return badUnit(`unit ${unit.unitKey} has an unreadable cursor ${JSON.stringify(unit.cursor)}`)
-    const { conditionId, tokenIds } = payload.right
-    const tokens: TokenMap = new Map(tokenIds.map((t, outcomeIndex) => [t, { conditionId, outcomeIndex }]))
-    return Stream.paginateEffect(start.right as FillCursor, (cursor: FillCursor) =>
-      Effect.map(fetchPage(tokens, tokenIds, cursor), (page) => [page, Option.map(page.next, (n) => JSON.parse(n) as FillCursor)] as const)
+/** Fetches one market's fills (needs only the subgraph: ClickHouse is for planning). */
+export const fillsFetcher =
+  (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE_SIZE }) =>
+  (unit: UnitToFetch): Stream.Stream<Page, SourceError, GoldskySource> => {
+    const payload = Schema.decodeUnknownEither(FillsPayloadJson)(unit.payload)
+    if (Either.isLeft(payload)) {
+      return Stream.fail(unitFailure(unit.unitKey, "Fatal", "unreadable payload: rebuild the plan with `polybackfill plan fills --rebuild`"))
+    }
+    const start = decodeFillCursor(unit.cursor)
+    if (Either.isLeft(start)) return Stream.fail(unitFailure(unit.unitKey, "Fatal", start.left))
+    const market = payload.right
+    const tokens: TokenMap = new Map(market.tokenIds.map((t, outcomeIndex) => [t, { conditionId: market.conditionId, outcomeIndex }]))
+    // The head is asked once per run (the source remembers it) and logged, so a gap after it is visible.
+    const reportHead = Effect.flatMap(GoldskySource, (g) => Effect.ignore(g.head))
+    return Stream.unwrap(
+      Effect.as(
+        reportHead,
+        Stream.paginateEffect(start.right, (cursor: FillCursorType) => fetchPage(unit, market, tokens, cursor, options.pageSize))
+      )
     )
   }
-}
+
+/** Order fills of each market from the Goldsky orderbook subgraph, by the sticky (timestamp, id) cursor. */
+export const makeFillsJob = (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE_SIZE }): Job<GoldskySource | ClickHouse> => ({
+  name: "fills",
+  description: "CLOB order fills per market from the Goldsky orderbook subgraph into clob_fills (plan after markets)",
+  tables: [TABLES.clobFills],
+  plan: planFills,
+  span: (unit) => {
+    const payload = Schema.decodeUnknownOption(FillsPayloadJson)(unit.payload)
+    if (Option.isNone(payload) || (payload.value.from === undefined && payload.value.to === undefined)) return undefined
+    return { from: payload.value.from ?? 0, to: payload.value.to ?? Number.MAX_SAFE_INTEGER }
+  },
+  fetch: fillsFetcher(options)
+})
+
+export const fillsJob = makeFillsJob()

@@ -1,10 +1,12 @@
 import type { ClickHouse } from "../../services/ClickHouse.js"
+import type { GammaSource } from "../../services/GammaSource.js"
+import type { GoldskySource } from "../../services/GoldskySource.js"
 import type { Job } from "../Job.js"
-import type { HttpJobEnv } from "./env.js"
 import { fillsJob } from "./fills.js"
 import { marketsJob } from "./markets.js"
 
-export type JobEnv = HttpJobEnv | ClickHouse
+/** What the jobs need: their source ports (live: layerSourceClients) and ClickHouse for planning. */
+export type JobEnv = GammaSource | GoldskySource | ClickHouse
 
 /** Every job, in the order a full backfill runs them (fills needs the markets' tokens). */
 export const JOBS: ReadonlyArray<Job<JobEnv>> = [marketsJob, fillsJob]

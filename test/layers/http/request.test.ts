@@ -1,18 +1,29 @@
 import { createServer } from "node:http"
-import { FetchHttpClient, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { FetchHttpClient, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Random, TestClock } from "effect"
-import type { SourceError } from "../../../src/domain/errors.js"
+import { SourceError } from "../../../src/domain/errors.js"
+import type { JsonRequest } from "../../../src/layers/http/request.js"
 import { requestJson } from "../../../src/layers/http/request.js"
 import { layerFixed } from "../../../src/layers/GovernorFixed.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
 
 /** A real HTTP server on loopback whose n-th answer (0-based) is scripted by the test. */
 const serve = (script: (n: number) => Effect.Effect<HttpServerResponse.HttpServerResponse>) => {
-  const hits = { count: 0 }
+  const hits = { count: 0, bodies: [] as Array<unknown> }
   const router = HttpRouter.empty.pipe(
-    HttpRouter.get("/page", Effect.suspend(() => script(hits.count++)))
+    HttpRouter.get("/page", Effect.suspend(() => script(hits.count++))),
+    HttpRouter.post(
+      "/page",
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) => req.json).pipe(
+        Effect.orDie,
+        Effect.flatMap((body) => {
+          hits.bodies.push(body)
+          return script(hits.count++)
+        })
+      )
+    )
   )
   const layer = HttpServer.serve(router).pipe(
     Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }))
@@ -38,8 +49,13 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => Option.getOrThrow(Exit.isF
 const policy = (over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
   Effect.provideService(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, ...over })
 
-const run = (layer: Layer.Layer<HttpServer.HttpServer, unknown>, over: Partial<typeof DEFAULT_REQUEST_POLICY>) =>
-  Effect.flatMap(urlOf, (url) => requestJson({ url })).pipe(
+const run = (
+  layer: Layer.Layer<HttpServer.HttpServer, unknown>,
+  over: Partial<typeof DEFAULT_REQUEST_POLICY>,
+  req: Omit<JsonRequest, "url"> = {},
+  at: (url: string) => string = (url) => url
+) =>
+  Effect.flatMap(urlOf, (url) => requestJson({ ...req, url: at(url) })).pipe(
     policy(over),
     Effect.provide(Layer.mergeAll(layer, FetchHttpClient.layer, layerFixed(4)))
   )
@@ -117,6 +133,37 @@ describe("requestJson", () => {
       expect(hits.count).toBe(1)
       expect(error.reason).toBe("Fatal")
       expect(error.message).toMatch(/HTTP 404/)
+    })
+  })
+
+  it.scoped("POSTs a JSON body; a failure hidden in a 200 (GraphQL errors) is retried when check says so, and fails at once otherwise", () => {
+    const graphqlError = (message: string) => Effect.succeed(HttpServerResponse.unsafeJson({ errors: [{ message }] }))
+    const { hits, layer } = serve((n) => (n === 0 ? graphqlError("Query timed out") : n === 1 ? Effect.succeed(ok) : graphqlError("bad field")))
+    const check = (json: unknown, where: string, host: string) => {
+      const errors = (json as { errors?: ReadonlyArray<{ message: string }> }).errors
+      if (errors === undefined) return undefined
+      const transient = errors[0]!.message.includes("timed out")
+      return new SourceError({ reason: transient ? "Transient" : "Fatal", host, message: `${where}: ${errors[0]!.message}` })
+    }
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(run(layer, {}, { body: { query: "{ x }" }, check }).pipe(Effect.withRandom(Random.fixed([0.5]))))
+      yield* hitsReach(hits, 1)
+      yield* TestClock.adjust(Duration.millis(125))
+      expect(yield* Fiber.join(fiber)).toEqual({ ok: true })
+      expect(hits.bodies).toEqual([{ query: "{ x }" }, { query: "{ x }" }])
+      const error = failureOf(yield* Effect.exit(run(layer, {}, { body: { query: "{ y }" }, check }))) as SourceError
+      expect(hits.count).toBe(3)
+      expect(error.reason).toBe("Fatal")
+      expect(error.message).toMatch(/bad field$/)
+    })
+  })
+
+  it.scoped("never prints a key carried in the URL", () => {
+    const { layer } = serve(() => status(404))
+    return Effect.gen(function* () {
+      const error = failureOf(yield* Effect.exit(run(layer, {}, {}, (url) => `${url}?api_key=sekret123`))) as SourceError
+      expect(error.message).toMatch(/HTTP 404/)
+      expect(error.message).not.toContain("sekret123")
     })
   })
 })

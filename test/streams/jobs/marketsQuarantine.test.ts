@@ -1,11 +1,9 @@
-import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Stream } from "effect"
-import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { Effect } from "effect"
 import { profileKnobs } from "../../../src/simulator/index.js"
-import { Sources } from "../../../src/services/Sources.js"
 import { marketsJob } from "../../../src/streams/jobs/markets.js"
 import { useSimulator } from "../../simulator/support.js"
+import { fetchAll, layerSimSources, rowsOf } from "./support.js"
 
 describe("markets job with malformed pages", () => {
   const ctx = useSimulator({
@@ -15,27 +13,18 @@ describe("markets job with malformed pages", () => {
 
   it.live("quarantines each bad market object with its reason and raw payload, and keeps the rest of the page", () =>
     Effect.gen(function* () {
-      const pages = yield* marketsJob.fetch({ unitKey: "closed", payload: JSON.stringify({ closed: true }), cursor: "" }).pipe(
-        Stream.runCollect,
-        Effect.map(Chunk.toReadonlyArray)
-      )
+      const pages = yield* fetchAll(marketsJob, "closed", JSON.stringify({ closed: true }))
       const quarantined = pages.flatMap((p) => p.quarantine)
-      const kept = pages.flatMap((p) => p.rows.filter((r) => r.table === "markets").flatMap((r) => r.rows))
+      const kept = rowsOf(pages, "markets")
       const closedCount = Array.from({ length: ctx.sim.world.marketCount }, (_, i) => ctx.sim.world.closed(i)).filter(Boolean).length
       expect(quarantined).toHaveLength(pages.length)
+      expect(kept.length).toBeGreaterThan(0)
       expect(quarantined.length + kept.length).toBe(closedCount)
       for (const q of quarantined) {
         expect(q.source).toBe("gamma")
-        expect(q.reason).toMatch(/^malformed market: /)
+        expect(q.reason).toMatch(/^malformed market: \S+/)
+        expect(q.reason).not.toMatch(/\n/)
         expect(() => JSON.parse(q.raw)).not.toThrow()
       }
-    }).pipe(
-      Effect.provide(
-        Layer.mergeAll(
-          FetchHttpClient.layer,
-          layerFixed(4),
-          Layer.effect(Sources, Effect.sync(() => ({ gamma: ctx.sim.gammaUrl, dataApi: "", goldsky: "", rpc: [] })))
-        )
-      )
-    ))
+    }).pipe(Effect.provide(layerSimSources(() => ctx.sim))))
 })

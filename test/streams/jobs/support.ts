@@ -1,0 +1,46 @@
+import { FetchHttpClient } from "@effect/platform"
+import { Chunk, Effect, Layer, Stream } from "effect"
+import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { layerSourceClients } from "../../../src/layers/SourceClients.js"
+import { Sources } from "../../../src/services/Sources.js"
+import type { SimulatorHandle } from "../../../src/simulator/index.js"
+import type { SourceError } from "../../../src/domain/errors.js"
+import type { Page, UnitToFetch } from "../../../src/streams/Job.js"
+
+/** The live source clients over real HTTP against a simulator. */
+export const layerSimSources = (sim: () => SimulatorHandle) =>
+  layerSourceClients.pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        FetchHttpClient.layer,
+        layerFixed(8),
+        Layer.effect(
+          Sources,
+          Effect.sync(() => {
+            const s = sim()
+            return { gamma: s.gammaUrl, dataApi: s.dataApiUrl, goldsky: s.goldskyUrl, rpc: [s.rpcUrl] }
+          })
+        )
+      )
+    )
+  )
+
+/** Every page of one unit, fetched from `cursor` ("" = the start). */
+export const fetchAll = <R>(
+  job: { readonly fetch: (unit: UnitToFetch) => Stream.Stream<Page, SourceError, R> },
+  unitKey: string,
+  payload: string,
+  cursor = ""
+) =>
+  job.fetch({ unitKey, payload, cursor }).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+
+export const rowsOf = (pages: ReadonlyArray<Page>, table: string) =>
+  pages.flatMap((p) => p.rows.filter((r) => r.table === table).flatMap((r) => r.rows))
+
+export const drop = (row: Record<string, unknown>, key: string): Record<string, unknown> => {
+  const { [key]: _, ...rest } = row
+  return rest
+}
+
+export const byKey = (key: string) => (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a[key]) < String(b[key]) ? -1 : String(a[key]) > String(b[key]) ? 1 : 0
