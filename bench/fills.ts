@@ -12,9 +12,9 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs"
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { request } from "node:http"
-import { tmpdir } from "node:os"
+import os, { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { pipeline } from "node:stream/promises"
@@ -74,6 +74,16 @@ const stopSim = (sim: Sim) =>
     sim.child.kill("SIGINT")
   })
 
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+const cpuSecondsOf = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
 const simRequests = async (sim: Sim, reset = false): Promise<number> => {
   const body = (await (await fetch(`${sim.statsUrl}${reset ? "?reset=1" : ""}`)).json()) as { totals: { requests: number } }
   return body.totals.requests
@@ -106,6 +116,8 @@ interface FillsRun {
   readonly seconds: number
   readonly requests: number
   readonly peakRssMb: number
+  readonly engineCpu: number
+  readonly simCpu: number
 }
 
 const jobLayers = (sim: Sim, workers: number) =>
@@ -122,6 +134,8 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
     yield* planJob(fills, { rebuild: true })
     yield* Effect.promise(() => simRequests(sim, true))
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
+    const sim0 = cpuSecondsOf(sim.child.pid)
     const summary = yield* runJob(fills, {
       runId,
       workers,
@@ -131,8 +145,17 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
       say: (line) => Effect.sync(() => console.log(line))
     })
     const seconds = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    const simCpu = cpuSecondsOf(sim.child.pid) - sim0
     const requests = yield* Effect.promise(() => simRequests(sim))
-    return { summary, seconds, requests, peakRssMb: process.resourceUsage().maxRSS / 1024 } satisfies FillsRun
+    return {
+      summary,
+      seconds,
+      requests,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      engineCpu: (cpu.user + cpu.system) / 1e6,
+      simCpu
+    } satisfies FillsRun
   }).pipe(Effect.provide(jobLayers(sim, workers)))
 
 export interface FillsBenchOptions {
@@ -201,6 +224,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
     console.log(`  fills        ${fmt(s.rows)} rows (${fmt(finalRows)} after FINAL): ${fmt(fillsRate)} fills/s in ${fmt(s.inserts)} inserts`)
     console.log(`  requests     ${fmt(main.requests)}: ${fmt(main.requests / main.seconds, 1)} requests/s`)
     console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (this process: engine, client, sink; the simulator runs apart)`)
+    console.log(`  CPU          engine ${fmt(main.engineCpu, 1)} s (${fmt((main.engineCpu / main.seconds) * 100)}% of a core), simulator ${fmt(main.simCpu, 1)} s (${fmt((main.simCpu / main.seconds) * 100)}%), on ${os.cpus().length} cores; load average ${os.loadavg()[0]!.toFixed(1)}`)
     console.log(`clickhouse alone: ${fmt(rawRows)} rows (${fmt(fileMb, 1)} MB JSONEachRow) in ${fmt(rawSeconds, 2)} s: ${fmt(rawRate)} rows/s`)
     console.log(`  engine / raw: ${fmt(fillsRate / rawRate, 2)} (target >= 0.5)`)
     if (at128 !== undefined) {
@@ -209,7 +233,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
       console.log(`128 workers, 150 ms latency: ${fmt(at128.summary.done)} markets in ${fmt(at128.seconds, 1)} s: ${fmt(perSec, 1)} markets/s, ` +
         `${fmt(at128.requests / at128.seconds, 1)} requests/s = ${fmt((perSec / ideal) * 100, 0)}% of 128 / 0.15 s = ${fmt(ideal)} markets/s ` +
         `(target >= 70%; requests/s ${fmt((at128.requests / at128.seconds / ideal) * 100, 0)}%; the seeds' best: 109 markets/s)`)
-      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB`)
+      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%`)
     }
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))

@@ -120,7 +120,7 @@ const parseDayFlag = (value: Option.Option<string>, flag: string): Either.Either
 export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings, UsageError> =>
   Effect.gen(function* () {
     const workers = parseWorkers(v.workers)
-    if (typeof workers === "string") return yield* usage(workers)
+    if (workers !== "auto" && typeof workers === "string") return yield* usage(workers)
     const governor: GovernorOptions = {
       workers,
       min: Option.getOrUndefined(v.minWorkers),

@@ -31,6 +31,13 @@ const hostOf = (url: string): string => {
   }
 }
 
+/** A library's description of a transport failure, first line only, with the raw URL replaced by its redacted form. */
+const detailOf = (description: string | undefined, url: string, where: string): string => {
+  if (description === undefined || description === "") return ""
+  const line = description.split("\n")[0]!.split(url).join(where)
+  return ` (${line.slice(0, 200)})`
+}
+
 const classify = (status: number, host: string, where: string, body: string, hint: RateLimitHint | undefined): SourceError => {
   const retryAfterMs = waitAskedMs(hint) ?? hint?.retryAfterMs
   const detail = body.replace(/\s+/g, " ").slice(0, 160)
@@ -67,8 +74,9 @@ const attempt = (req: JsonRequest) =>
       return { json, hint } satisfies Answer
     }).pipe(
       Effect.scoped,
+      // Not e.message: it carries the full URL, keys included.
       Effect.catchTag("RequestError", "ResponseError", (e) =>
-        Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: ${e.reason} error (${e.message.split("\n")[0]})` }))
+        Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: ${e.reason} error${detailOf(e.description, req.url, where)}` }))
       ),
       Effect.timeoutFail({
         duration: policy.timeout,

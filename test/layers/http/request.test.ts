@@ -166,4 +166,31 @@ describe("requestJson", () => {
       expect(error.message).not.toContain("sekret123")
     })
   })
+
+  it.effect("a connection refused is a transport error that names the redacted URL, never the key", () =>
+    Effect.gen(function* () {
+      // A port nothing listens on: bind one, note it, close it.
+      const port = yield* Effect.promise(
+        () =>
+          new Promise<number>((resolve) => {
+            const s = createServer()
+            s.listen(0, "127.0.0.1", () => {
+              const p = (s.address() as { port: number }).port
+              s.close(() => resolve(p))
+            })
+          })
+      )
+      const error = failureOf(
+        yield* Effect.exit(
+          requestJson({ url: `http://127.0.0.1:${port}/v2/abcdefghijklmnopqrstuvwxyz123456?key=sekret123` }).pipe(
+            policy({ maxAttempts: 1 }),
+            Effect.provide(Layer.mergeAll(FetchHttpClient.layer, layerFixed(1)))
+          )
+        )
+      ) as SourceError
+      expect(error.reason).toBe("Transient")
+      expect(error.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2\/\*\*\*\?key=\*\*\*: Transport error/)
+      expect(error.message).not.toContain("sekret123")
+      expect(error.message).not.toContain("abcdefghijklmnopqrstuvwxyz123456")
+    }))
 })

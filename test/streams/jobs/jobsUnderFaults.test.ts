@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Cause, Duration, Effect, Exit, Option } from "effect"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
 import { fillTruthsOfMarket, marketInfo, marketTruth, profileKnobs } from "../../../src/simulator/index.js"
 import { fillsFetcher } from "../../../src/streams/jobs/fills.js"
@@ -38,6 +38,11 @@ describe("jobs against a faulty, rate-limited simulator", () => {
         const got = rowsOf(pages, "clob_fills").map((r) => drop(r, "ingested_at"))
         expect(got.sort(byKey("fill_id"))).toEqual([...fillTruthsOfMarket(world, i, "goldsky")].sort(byKey("fill_id")))
       }
+      // The faults did happen, on both sources.
+      const stats = (yield* Effect.promise(() => fetch(ctx.sim.statsUrl).then((r) => r.json()))) as { totals: Record<string, number> }
+      expect(stats.totals["errors"]).toBeGreaterThan(0)
+      expect(stats.totals["truncated"]).toBeGreaterThan(0)
+      expect(stats.totals["rateLimited"]).toBeGreaterThan(0)
     }).pipe(policy, Effect.provide(layerSimSources(() => ctx.sim))), 60_000)
 
   it.live("a query the subgraph refuses (first > 1000) fails the unit at once with the GraphQL message", () =>
@@ -46,9 +51,8 @@ describe("jobs against a faulty, rate-limited simulator", () => {
       const exit = yield* Effect.exit(
         fetchAll({ fetch: fillsFetcher({ pageSize: 5000 }) }, info.conditionId, JSON.stringify({ conditionId: info.conditionId, tokenIds: info.tokenIds }))
       )
-      expect(exit._tag).toBe("Failure")
-      const message = exit._tag === "Failure" ? String(JSON.stringify(exit.cause)) : ""
-      expect(message).toMatch(/GraphQL error: The `first` argument must be between 0 and 1000/)
-      expect(message).toContain('"reason":"Fatal"')
+      const error = Exit.isFailure(exit) ? Option.getOrThrow(Cause.failureOption(exit.cause)) : expect.fail("expected a failure")
+      expect(error.reason).toBe("Fatal")
+      expect(error.message).toMatch(/GraphQL error: The `first` argument must be between 0 and 1000/)
     }).pipe(policy, Effect.provide(layerSimSources(() => ctx.sim))))
 })
