@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { join, resolve } from "node:path"
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Duration, Effect, Layer, Option } from "effect"
 import { UsageError } from "../domain/errors.js"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import { layerFixed } from "../layers/GovernorFixed.js"
+import { layerClickHouse as layerHeartbeatsClickHouse } from "../layers/HeartbeatsClickHouse.js"
 import { MIGRATIONS } from "../layers/migrations/index.js"
 import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
 import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
@@ -102,6 +104,7 @@ const demo = (opts: DemoOptions) =>
     yield* migrate(MIGRATIONS, () => Effect.void)
     yield* Console.log(`clickhouse: database ${clickhouse.database} at ${clickhouse.displayUrl}, emptied and migrated`)
     const jobLayers = Layer.mergeAll(
+      layerHeartbeatsClickHouse,
       layerUnitsClickHouse,
       layerRowSinkClickHouse,
       layerProgress,
@@ -111,7 +114,8 @@ const demo = (opts: DemoOptions) =>
       runId: newRunId(),
       workers: opts.workers,
       sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
-      checkpointInterval: 5000
+      checkpointInterval: 5000,
+      identity: { host: hostname(), pid: process.pid }
     }).pipe(Effect.provide(jobLayers))
     const wallMs = (yield* Clock.currentTimeMillis) - started
     for (const line of formatDemoReport({ ...report, wallMs }, clientFlags(opts.stateDir, opts.clickhouseUrl, clickhouse.database))) {

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto"
+import { hostname } from "node:os"
 import { Args, Command } from "@effect/cli"
 import { Console, Duration, Effect, Layer } from "effect"
 import { layerDryRunSink, layerReadOnlyUnits } from "../layers/DryRun.js"
+import { layerClickHouse as layerHeartbeatsClickHouse } from "../layers/HeartbeatsClickHouse.js"
 import { layerGovernorFromOptions, layerGovernorFromOptionsPersistent } from "../layers/GovernorFromOptions.js"
 import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
 import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
@@ -43,6 +45,7 @@ export const runWithSettings = (
     ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {})
   })
   const layers = Layer.mergeAll(
+    settings.dryRun ? Layer.empty : layerHeartbeatsClickHouse,
     units,
     settings.dryRun ? layerDryRunSink() : layerRowSinkClickHouse,
     layerSources(opts, governor),
@@ -56,7 +59,16 @@ export const runWithSettings = (
       sink: { batchSize: settings.batchSize, flushInterval: Duration.millis(settings.flushIntervalMs) },
       checkpointInterval: settings.checkpointInterval,
       selection: settings.selection,
-      workersLabel: governorLabel(governor, settings.workersLabel)
+      workersLabel: governorLabel(governor, settings.workersLabel),
+      identity: { host: hostname(), pid: process.pid },
+      governorStats: Effect.map(governor.snapshot, (hosts) => {
+        const requests = hosts.reduce((n, h) => n + h.requests, 0)
+        return {
+          limit: hosts.reduce((n, h) => Math.max(n, h.limit), 0),
+          inFlight: hosts.reduce((n, h) => n + h.inFlight, 0),
+          rateLimitedShare: requests > 0 ? hosts.reduce((n, h) => n + h.rateLimited, 0) / requests : 0
+        }
+      })
     })
   ).pipe(Effect.provide(layers))
 }

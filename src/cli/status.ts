@@ -3,6 +3,7 @@ import { Console, Effect, Layer, Option } from "effect"
 import { formatStatus, jobStatuses } from "../streams/status.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { layerClickHouse as layerHeartbeatsClickHouse } from "../layers/HeartbeatsClickHouse.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { jobByName, layerFileStore } from "./jobLayers.js"
 
@@ -22,7 +23,7 @@ export const statusCommand = Command.make(
       if (Option.isSome(opts.job)) yield* jobByName(opts.job.value)
       const read = jobStatuses(Option.getOrUndefined(opts.job))
       const statuses = yield* (opts.checkpoint === "clickhouse"
-        ? Effect.provide(read, layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))))
+        ? Effect.provide(read, Layer.mergeAll(layerUnitsClickHouse, layerHeartbeatsClickHouse).pipe(Layer.provide(layerClickHouseFromOptions(opts))))
         : Effect.provide(read, layerFileStore(opts)))
       if (statuses.length === 0) yield* Console.log("no units yet: run `polybackfill plan <job>` (jobs: markets, fills)")
       for (const s of statuses) for (const line of formatStatus(s)) yield* Console.log(line)

@@ -1,11 +1,12 @@
-import { Cause, Chunk, Clock, Console, Effect, Exit, FiberSet, Option, Schedule, Stream } from "effect"
+import { Cause, Chunk, Clock, Console, Duration, Effect, Exit, Fiber, FiberSet, Option, Schedule, Stream } from "effect"
 import { UsageError } from "../domain/errors.js"
 import type { ProgressSnapshot } from "../domain/progress.js"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
 import type { QuarantineRow } from "../domain/tables.js"
 import type { Selection, UnitWrite } from "../domain/units.js"
-import { claimed, released, selectUnits } from "../domain/units.js"
+import { claimed, formatShard, released, selectUnits } from "../domain/units.js"
+import { Heartbeats } from "../services/Heartbeats.js"
 import { Progress } from "../services/Progress.js"
 import type { RowSink } from "../services/RowSink.js"
 import type { UnitStoreError } from "../services/UnitStore.js"
@@ -32,7 +33,15 @@ export interface EngineOptions {
   readonly workersLabel?: Effect.Effect<string>
   /** Where "stopped at ..." goes; default stderr. */
   readonly say?: (line: string) => Effect.Effect<void>
+  /** Who runs, for the heartbeats (host and pid come from the caller: streams do not read the OS). */
+  readonly identity?: { readonly host: string; readonly pid: number }
+  /** The governor's figures for the heartbeats. */
+  readonly governorStats?: Effect.Effect<{ readonly limit: number; readonly inFlight: number; readonly rateLimitedShare: number }>
 }
+
+/** Heartbeat period; a run silent for three periods is dead and its in_progress units are taken back. */
+export const HEARTBEAT_EVERY_S = 10
+export const DEAD_AFTER_S = 3 * HEARTBEAT_EVERY_S
 
 export interface RunSummary {
   readonly job: string
@@ -91,8 +100,18 @@ export const runJob = <R>(
     if ((since !== undefined || until !== undefined) && job.span === undefined) {
       return yield* new UsageError({ message: `--since/--until: the units of ${job.name} are not dated; leave those flags out for this job` })
     }
+    const heartbeats = yield* Heartbeats
+    const startedS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    const live = yield* heartbeats.liveRuns(job.name, startedS - DEAD_AFTER_S).pipe(
+      Effect.catchAll((e) => Effect.as(Effect.logWarning(`cannot read heartbeats (${e.message}): taking every in_progress unit of this shard`), new Set<string>()))
+    )
+    const liveRuns = new Set([...live].filter((r) => r !== options.runId))
+    const stillRunning = all.filter((u) => u.status === "in_progress" && liveRuns.has(u.run_id)).length
+    if (stillRunning > 0) {
+      yield* Effect.logInfo(`${stillRunning} in_progress units belong to runs that are still alive (${[...liveRuns].join(", ")}): leaving them to those runs`)
+    }
     const span = job.span
-    const selected = selectUnits(all, options.selection, span === undefined ? undefined : (u) => span({ unitKey: u.unit_key, payload: u.payload }))
+    const selected = selectUnits(all, { ...options.selection, liveRuns }, span === undefined ? undefined : (u) => span({ unitKey: u.unit_key, payload: u.payload }))
     const workers = Math.max(1, Math.floor(options.workers))
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(
@@ -125,6 +144,31 @@ export const runJob = <R>(
         })
         yield* progress.track(snapshot)
 
+        const beat = Effect.gen(function* () {
+          const nowMs = yield* Clock.currentTimeMillis
+          const g = options.governorStats === undefined ? undefined : yield* options.governorStats
+          const seconds = (nowMs - startedAt) / 1000
+          yield* heartbeats.beat({
+            job: job.name,
+            run_id: options.runId,
+            host: options.identity?.host ?? "",
+            pid: options.identity?.pid ?? 0,
+            shard: formatShard(options.selection.shard),
+            workers_limit: g?.limit ?? workers,
+            in_flight: g?.inFlight ?? counters.unitsInFlight,
+            units_in_flight: counters.unitsInFlight,
+            units_done: counters.unitsDone,
+            rows: counters.rows,
+            rows_per_sec: seconds > 0 ? counters.rows / seconds : 0,
+            rate_limited_share: g?.rateLimitedShare ?? 0,
+            started_at: Math.floor(startedAt / 1000),
+            updated_at: Math.floor(nowMs / 1000)
+          })
+        }).pipe(Effect.catchAll((e) => Effect.logWarning(`heartbeat not written: ${e.message}`)))
+        yield* beat
+        yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(Duration.seconds(HEARTBEAT_EVERY_S)), beat)))
+        yield* Effect.addFinalizer(() => beat)
+
         // Runs before the sink's fibers stop (finalizers run in reverse order), so it can still flush.
         yield* Effect.addFinalizer((exit) =>
           Exit.isSuccess(exit)
@@ -152,14 +196,15 @@ export const runJob = <R>(
               }).pipe(Effect.catchAllDefect(() => Effect.void))
         )
 
+        // Uninterruptible: a claim that reached the store is always tracked, so a stop releases it.
         const claim = (chunk: ReadonlyArray<(typeof selected)[number]>) =>
-          Effect.gen(function* () {
+          Effect.uninterruptible(Effect.gen(function* () {
             const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
             const runs = chunk.map((row) => unitRun(claimed(row, options.runId, nowS)))
             yield* save(runs.map((u) => u.row))
             for (const u of runs) active.set(u.key, u)
             return runs
-          })
+          }))
 
         const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {
           let ended = false
@@ -223,8 +268,12 @@ export const runJob = <R>(
         const running = yield* FiberSet.make<void, SinkStopped>()
         const chunkSize = Math.max(1, options.claimChunk ?? Math.max(workers, 64))
         const launch = Effect.gen(function* () {
-          for (let i = 0; i < selected.length; i += chunkSize) {
-            for (const u of yield* claim(selected.slice(i, i + chunkSize))) {
+          // The next chunk is claimed while this one is launched, so workers never wait for a claim.
+          let next = selected.length > 0 ? yield* Effect.fork(claim(selected.slice(0, chunkSize))) : undefined
+          for (let i = 0; next !== undefined; i += chunkSize) {
+            const runs = yield* Fiber.join(next)
+            next = i + chunkSize < selected.length ? yield* Effect.fork(claim(selected.slice(i + chunkSize, i + 2 * chunkSize))) : undefined
+            for (const u of runs) {
               yield* slots.take(1)
               yield* FiberSet.run(running, Effect.ensuring(runUnit(u), slots.release(1)))
             }

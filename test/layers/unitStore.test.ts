@@ -5,7 +5,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { newUnit } from "../../src/domain/units.js"
 import type { UnitWrite } from "../../src/domain/units.js"
+import { layerClickHouse as layerHeartbeats } from "../../src/layers/HeartbeatsClickHouse.js"
 import { layerClickHouse } from "../../src/layers/UnitStoreClickHouse.js"
+import { Heartbeats } from "../../src/services/Heartbeats.js"
 import { layerFile } from "../../src/layers/UnitStoreFile.js"
 import { layerMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
 import { MIGRATIONS } from "../../src/layers/migrations/index.js"
@@ -123,4 +125,31 @@ describe("unit store: file specifics", () => {
       expect((yield* store.load("fills")).find((u) => u.unit_key === "a")!.rows).toBe(7)
       rmSync(dir, { recursive: true, force: true })
     }))
+})
+
+describe("heartbeats: clickhouse", () => {
+  it.live("the latest beat of each run wins (FINAL); live runs are those that beat since a moment", () =>
+    Effect.gen(function* () {
+      const hb = yield* Heartbeats
+      const beat = (run: string, updated: number, rows: number) =>
+        hb.beat({
+          job: "fills", run_id: run, host: "h", pid: 1, shard: "0/1", workers_limit: 32, in_flight: 3, units_in_flight: 2,
+          units_done: rows / 10, rows, rows_per_sec: 5.5, rate_limited_share: 0, started_at: 1_780_000_000, updated_at: updated
+        })
+      yield* beat("old", 1_780_000_100, 10)
+      yield* beat("new", 1_780_000_100, 10)
+      yield* beat("new", 1_780_000_200, 50)
+      expect([...(yield* hb.liveRuns("fills", 1_780_000_150))]).toEqual(["new"])
+      expect([...(yield* hb.liveRuns("fills", 1_780_000_000))].sort()).toEqual(["new", "old"])
+      const latest = yield* hb.latest("fills", 5)
+      expect(latest.map((r) => [r.run_id, r.rows, r.updated_at])).toEqual([["new", 50, 1_780_000_200], ["old", 10, 1_780_000_100]])
+      expect(latest[0]!.rows_per_sec).toBe(5.5)
+    }).pipe(
+      Effect.provide(
+        layerHeartbeats.pipe(
+          Layer.provideMerge(Layer.effectDiscard(migrate(MIGRATIONS, () => Effect.void))),
+          Layer.provide(layerTestClickHouse("heartbeats"))
+        )
+      )
+    ))
 })

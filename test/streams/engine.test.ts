@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { ClickHouseError } from "../../src/domain/errors.js"
+import type { WorkerHeartbeatRow } from "../../src/domain/tables.js"
 import { ALL_SHARDS } from "../../src/domain/units.js"
+import { Heartbeats } from "../../src/services/Heartbeats.js"
+import { UnitStore } from "../../src/services/UnitStore.js"
 import { layerSilent } from "../../src/layers/ProgressLive.js"
 import type { MemorySinkHooks } from "../../src/layers/RowSinkMemory.js"
 import { layerMemory as layerSinkMemory, MemoryTables, Power } from "../../src/layers/RowSinkMemory.js"
@@ -203,5 +206,57 @@ describe("engine", () => {
       yield* runWithClock(runJob(fake.job, options({ selection })).pipe(Effect.provide(processLayer(units, new MemoryTables()))))
       const done = units.latest("fake").filter((u) => u.status === "done").map((u) => u.unit_key).sort()
       expect(done).toEqual([unitKey(2), unitKey(3), unitKey(4)])
+    }))
+
+  it.effect("in_progress units of a run that still beats are left alone; those of a silent run are taken back", () =>
+    Effect.gen(function* () {
+      const fake = fakeJob({ units: 4, pages: 1, rowsPerPage: 1 })
+      const units = new MemoryUnits()
+      yield* planned(fake.job, units)
+      yield* Effect.provide(
+        Effect.flatMap(UnitStore, (s) =>
+          s.save([
+            { ...units.unit("fake", unitKey(0))!, status: "in_progress", run_id: "alive" },
+            { ...units.unit("fake", unitKey(1))!, status: "in_progress", run_id: "dead", cursor: "0" }
+          ])
+        ),
+        layerUnitsMemory(units)
+      )
+      const beats: Array<WorkerHeartbeatRow> = []
+      const asked: Array<number> = []
+      const hb = Layer.succeed(Heartbeats, {
+        beat: (row) => Effect.sync(() => void beats.push(row)),
+        liveRuns: (_job, sinceS) => Effect.sync(() => (asked.push(sinceS), new Set(["alive", "run-1"]))),
+        latest: () => Effect.succeed([])
+      })
+      yield* TestClock.adjust("100 seconds")
+      const exit = yield* runWithClock(runJob(fake.job, options()).pipe(Effect.provide(Layer.merge(processLayer(units, new MemoryTables()), hb))))
+      expect(Exit.isSuccess(exit) && exit.value.selected).toBe(3)
+      expect(asked).toEqual([100 - 30])
+      expect(units.unit("fake", unitKey(0))).toMatchObject({ status: "in_progress", run_id: "alive" })
+      expect(units.unit("fake", unitKey(1))).toMatchObject({ status: "done", run_id: "run-1" })
+      expect(fake.starts.find((s) => s.unit === unitKey(1))?.cursor).toBe("0")
+      // A first beat before any claim, and a last one with the final counts.
+      expect(beats[0]).toMatchObject({ run_id: "run-1", units_done: 0, shard: "0/1" })
+      expect(beats.at(-1)).toMatchObject({ units_done: 3, rows: 3 })
+    }))
+
+  it.effect("a heartbeat every 10 s while the run lasts", () =>
+    Effect.gen(function* () {
+      const fake = fakeJob({ units: 2, pages: 3, rowsPerPage: 1, pageDelay: "10 seconds" })
+      const units = new MemoryUnits()
+      yield* planned(fake.job, units)
+      const beats: Array<number> = []
+      const hb = Layer.succeed(Heartbeats, {
+        beat: (row) => Effect.sync(() => void beats.push(row.updated_at)),
+        liveRuns: () => Effect.succeed(new Set<string>()),
+        latest: () => Effect.succeed([])
+      })
+      const fiber = yield* Effect.fork(runJob(fake.job, options()).pipe(Effect.provide(Layer.merge(processLayer(units, new MemoryTables()), hb))))
+      yield* TestClock.adjust("25 seconds")
+      expect(beats).toEqual([0, 10, 20])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(beats.slice(0, 4)).toEqual([0, 10, 20, 30])
     }))
 })

@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import { layerJobEnv } from "../../src/cli/jobLayers.js"
 import { ALL_SHARDS } from "../../src/domain/units.js"
+import { layerDryRunSink, layerReadOnlyUnits } from "../../src/layers/DryRun.js"
 import { layerFixed } from "../../src/layers/GovernorFixed.js"
 import { MIGRATIONS } from "../../src/layers/migrations/index.js"
 import { layerSilent } from "../../src/layers/ProgressLive.js"
@@ -193,4 +194,29 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
       }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("engine_e2e"))),
     120_000
   )
+
+  it.live("--dry-run fetches and decodes, prints what it would insert, and writes nothing", () =>
+    Effect.gen(function* () {
+      const sim = yield* Effect.acquireRelease(Effect.promise(() => startSimulator({ world: { ...WORLD, markets: 30 } })), (s) => Effect.promise(() => s.close()))
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS, () => Effect.void)
+      const count = (sql: string) => Effect.map(clickhouse.query(sql, Schema.Struct({ n: N })), (r) => r[0]?.n ?? 0)
+      const env = layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(4))
+      yield* planJob(markets, { rebuild: false }).pipe(Effect.provide(Layer.mergeAll(layerUnits, env)))
+      const lines: Array<string> = []
+      const dry = Layer.mergeAll(
+        layerReadOnlyUnits.pipe(Layer.provide(layerUnits)),
+        layerDryRunSink((line) => Effect.sync(() => void lines.push(line))),
+        layerSilent,
+        env
+      )
+      const summary = yield* runJob(markets, engineOptions("dry")).pipe(Effect.provide(dry))
+      expect(summary.done).toBe(2)
+      expect(summary.rows).toBeGreaterThan(30)
+      expect(lines.some((l) => /^dry run: would insert \d+ rows into markets$/.test(l))).toBe(true)
+      expect(lines.some((l) => l.startsWith("dry run: first market_tokens row: {"))).toBe(true)
+      expect(yield* count("SELECT count() AS n FROM markets")).toBe(0)
+      expect(yield* count("SELECT count() AS n FROM market_tokens")).toBe(0)
+      expect(yield* count("SELECT count() AS n FROM backfill_units FINAL WHERE status != 'pending'")).toBe(0)
+    }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("engine_dry"))))
 })
