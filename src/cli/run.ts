@@ -58,6 +58,7 @@ export const runWithSettings = (
       workers: settings.unitConcurrency,
       sink: { batchSize: settings.batchSize, flushInterval: Duration.millis(settings.flushIntervalMs) },
       checkpointInterval: settings.checkpointInterval,
+      stallTimeout: Duration.millis(settings.stallTimeoutMs),
       selection: settings.selection,
       workersLabel: governorLabel(governor, settings.workersLabel),
       identity: { host: hostname(), pid: process.pid },

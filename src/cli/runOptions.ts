@@ -57,6 +57,10 @@ export const runOptions = {
     Options.withDescription("longest one request may take, e.g. 30s"),
     Options.withDefault("30s")
   ),
+  stallTimeout: Options.text("stall-timeout").pipe(
+    Options.withDescription("a unit with no progress this long (no page, no rows written) is interrupted and retried, e.g. 60s"),
+    Options.withDefault("60s")
+  ),
   maxAttempts: Options.integer("max-attempts").pipe(
     Options.withDescription("attempts per request before its unit fails (default 8)"),
     Options.optional
@@ -78,6 +82,7 @@ export interface RunSettings {
   readonly workersLabel: string
   readonly delayMs: number
   readonly requestTimeoutMs: number
+  readonly stallTimeoutMs: number
   readonly maxAttempts: number | undefined
   readonly selection: Selection
   readonly dryRun: boolean
@@ -142,6 +147,9 @@ export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings
     const requestTimeoutMs = parseDurationMs(v.requestTimeout, "--request-timeout")
     if (typeof requestTimeoutMs === "string") return yield* usage(requestTimeoutMs)
     if (requestTimeoutMs < 1) return yield* usage(`--request-timeout must be above 0, e.g. --request-timeout 30s`)
+    const stallTimeoutMs = parseDurationMs(v.stallTimeout, "--stall-timeout")
+    if (typeof stallTimeoutMs === "string") return yield* usage(stallTimeoutMs)
+    if (stallTimeoutMs < 1) return yield* usage(`--stall-timeout must be above 0, e.g. --stall-timeout 60s`)
     const since = yield* parseDayFlag(v.since, "--since")
     const until = yield* parseDayFlag(v.until, "--until")
     if (since !== undefined && until !== undefined && until <= since) {
@@ -159,6 +167,7 @@ export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings
       workersLabel: valid.mode === "fixed" ? String(valid.workers) : `auto ${valid.min}..${valid.max}`,
       delayMs: v.delayMs,
       requestTimeoutMs,
+      stallTimeoutMs,
       maxAttempts: Option.getOrUndefined(v.maxAttempts),
       selection: { retryErrors: v.retryErrors, shard, skip: v.skip, limit: Option.getOrUndefined(v.limit), since, until },
       dryRun: v.dryRun,

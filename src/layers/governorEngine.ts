@@ -4,6 +4,7 @@ import { clampLimit, initialState, onCongestion, onSuccess, permitsOf } from "..
 import { SourceError } from "../domain/errors.js"
 import { redactUrl } from "../domain/redact.js"
 import type { GovernorApi, HostSnapshot, RateLimitHint } from "../services/Governor.js"
+import { waiting } from "../services/Waiting.js"
 import { PermitPool } from "./permitPool.js"
 
 /** How a governor behaves: adaptive (AIMD between min and max) or pinned at `initial`. */
@@ -216,9 +217,10 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
       hint?: (a: A) => RateLimitHint | undefined
     ): Effect.Effect<A, E, R> =>
       Effect.flatMap(hostState(host), (h) =>
+        // The queue for a permit and a paused host are waits by design, not a stalled unit.
         h.permits.withPermit(
           Effect.zipRight(
-            awaitTurn(h),
+            waiting(awaitTurn(h)),
             Effect.uninterruptibleMask((restore) =>
               Effect.flatMap(Clock.currentTimeMillis, (startedMs) => {
                 const generation = h.aimd.generation
@@ -228,7 +230,8 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
                 return restore(request).pipe(Effect.onExit((exit) => learn(h, exit, startedMs, generation, seq, hint)))
               })
             )
-          )
+          ),
+          waiting
         )
       )
 

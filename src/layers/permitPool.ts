@@ -67,9 +67,10 @@ export class PermitPool {
     )
   })
 
-  withPermit<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  /** `queue` wraps the wait for the permit (the governor reports it as a wait by design). */
+  withPermit<A, E, R>(self: Effect.Effect<A, E, R>, queue: (wait: Effect.Effect<void>) => Effect.Effect<void> = (w) => w): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(this.acquire), Effect.ensuring(restore(self), Effect.sync(() => this.release())))
+      Effect.zipRight(restore(queue(this.acquire)), Effect.ensuring(restore(self), Effect.sync(() => this.release())))
     )
   }
 }

@@ -5,8 +5,8 @@ import { checkpointed, failed, finished } from "../domain/units.js"
 /** A unit as this run holds it: where ClickHouse has acknowledged it up to. */
 export interface UnitRun {
   readonly key: string
-  /** The row as claimed (status in_progress, this run's id). */
-  readonly row: UnitWrite
+  /** The row as claimed (status in_progress, this run's id); a stall retry adds an attempt. */
+  row: UnitWrite
   readonly startCursor: string
   /** Cursor after the last page whose rows were all acknowledged. */
   ackedCursor: string
@@ -15,16 +15,19 @@ export interface UnitRun {
   checkpointRows: number
   /** Its done or error row has been written. */
   finished: boolean
+  /** Last sign of life (a page received, its rows acknowledged), epoch ms: what the stall watchdog reads. */
+  progressAt: number
 }
 
-export const unitRun = (row: UnitWrite): UnitRun => ({
+export const unitRun = (row: UnitWrite, nowMs = 0): UnitRun => ({
   key: row.unit_key,
   row,
   startCursor: row.cursor,
   ackedCursor: row.cursor,
   ackedRows: row.rows,
   checkpointRows: row.rows,
-  finished: false
+  finished: false,
+  progressAt: nowMs
 })
 
 /** What travels through the sink behind a page's rows. */
@@ -58,7 +61,8 @@ export const makeCheckpointer =
   }) =>
   (markers: ReadonlyArray<Marker>): Effect.Effect<void, E> =>
     Effect.gen(function* () {
-      const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const nowMs = yield* Clock.currentTimeMillis
+      const nowS = Math.floor(nowMs / 1000)
       const writes = new Map<string, UnitWrite>()
       const ended: Array<UnitRun> = []
       const { counters } = deps
@@ -68,6 +72,7 @@ export const makeCheckpointer =
           case "page":
             u.ackedRows += m.rows
             u.ackedCursor = m.cursor
+            u.progressAt = Math.max(u.progressAt, nowMs)
             counters.rows += m.rows
             counters.quarantined += m.quarantined
             if (u.ackedRows - u.checkpointRows >= deps.checkpointInterval) {

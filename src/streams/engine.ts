@@ -11,11 +11,13 @@ import { Progress } from "../services/Progress.js"
 import type { RowSink } from "../services/RowSink.js"
 import type { UnitStoreError } from "../services/UnitStore.js"
 import { UnitStore } from "../services/UnitStore.js"
+import { waiting } from "../services/Waiting.js"
 import type { RunCounters, UnitRun, Marker } from "./checkpoint.js"
 import { emptyCounters, makeCheckpointer, unitRun } from "./checkpoint.js"
 import type { Job, Page, TableRows } from "./Job.js"
 import type { SinkOptions } from "./sink.js"
 import { makeSink, SinkStopped } from "./sink.js"
+import { watched } from "./watchdog.js"
 
 export interface EngineOptions {
   readonly runId: string
@@ -37,7 +39,14 @@ export interface EngineOptions {
   readonly identity?: { readonly host: string; readonly pid: number }
   /** The governor's figures for the heartbeats. */
   readonly governorStats?: Effect.Effect<{ readonly limit: number; readonly inFlight: number; readonly rateLimitedShare: number }>
+  /** A unit with no progress this long is interrupted and retried (default 60 s). */
+  readonly stallTimeout?: Duration.DurationInput
+  /** Retries after stalls before the unit becomes error (default 3). */
+  readonly stallRetries?: number
 }
+
+export const DEFAULT_STALL_TIMEOUT = Duration.seconds(60)
+export const DEFAULT_STALL_RETRIES = 3
 
 /** Heartbeat period; a run silent for three periods is dead and its in_progress units are taken back. */
 export const HEARTBEAT_EVERY_S = 10
@@ -200,7 +209,7 @@ export const runJob = <R>(
         const claim = (chunk: ReadonlyArray<(typeof selected)[number]>) =>
           Effect.uninterruptible(Effect.gen(function* () {
             const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-            const runs = chunk.map((row) => unitRun(claimed(row, options.runId, nowS)))
+            const runs = chunk.map((row) => unitRun(claimed(row, options.runId, nowS), nowS * 1000))
             yield* save(runs.map((u) => u.row))
             for (const u of runs) active.set(u.key, u)
             return runs
@@ -208,13 +217,16 @@ export const runJob = <R>(
 
         const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {
           let ended = false
+          // Where a retry after a stall resumes: the pages before it are already in the sink.
+          let cursor = u.startCursor
           const onPage = (page: Page) =>
               Effect.gen(function* () {
                 if (ended) return
                 const rows = countRows(page.rows)
                 const batches: Array<TableRows> = [...page.rows]
+                const nowMs = yield* Clock.currentTimeMillis
+                u.progressAt = nowMs
                 if (page.quarantine.length > 0) {
-                  const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
                   const quarantine: Array<QuarantineRow> = page.quarantine.map((q) => ({
                     job: job.name,
                     unit_key: u.key,
@@ -222,31 +234,45 @@ export const runJob = <R>(
                     reason: q.reason,
                     raw: q.raw,
                     run_id: options.runId,
-                    created_at: createdAt
+                    created_at: Math.floor(nowMs / 1000)
                   }))
                   batches.push({ table: TABLES.quarantine, rows: quarantine as unknown as ReadonlyArray<Record<string, unknown>> })
                 }
                 const marker: Marker = Option.isSome(page.next)
                   ? { kind: "page", unit: u, cursor: page.next.value, rows, quarantined: page.quarantine.length }
                   : { kind: "done", unit: u, rows, quarantined: page.quarantine.length }
-                if (Option.isNone(page.next)) ended = true
-                yield* sink.offer(batches, marker)
+                // A full sink is ClickHouse pushing back, not the unit falling silent.
+                yield* waiting(sink.offer(batches, marker))
+                // Only once the sink holds the page: an attempt interrupted before that fetches it again.
+                if (Option.isSome(page.next)) cursor = page.next.value
+                else ended = true
+                u.progressAt = yield* Clock.currentTimeMillis
               })
           const pageOf = job.page
-          const pages =
+          const pages = Effect.suspend(() =>
             pageOf === undefined
-              ? Stream.runForEach(job.fetch({ unitKey: u.key, payload: u.row.payload, cursor: u.startCursor }), onPage)
+              ? Stream.runForEach(job.fetch({ unitKey: u.key, payload: u.row.payload, cursor }), onPage)
               : Effect.gen(function* () {
-                  let cursor = u.startCursor
-                  while (!ended) {
-                    const page = yield* pageOf({ unitKey: u.key, payload: u.row.payload, cursor })
-                    yield* onPage(page)
-                    if (Option.isSome(page.next)) cursor = page.next.value
-                  }
+                  while (!ended) yield* onPage(yield* pageOf({ unitKey: u.key, payload: u.row.payload, cursor }))
                 })
-          const fetched = pages.pipe(
+          )
+          const attempt = pages.pipe(
             Effect.zipRight(Effect.suspend(() => (ended ? Effect.void : sink.offer([], { kind: "done", unit: u, rows: 0, quarantined: 0 }))))
           )
+          const fetched = watched(u.key, attempt, {
+            timeout: options.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+            maxRetries: options.stallRetries ?? DEFAULT_STALL_RETRIES,
+            progressAt: () => u.progressAt,
+            touch: (nowMs) => void (u.progressAt = nowMs),
+            onStall: (silentMs, stalls) =>
+              Effect.suspend(() => {
+                u.row = { ...u.row, attempts: u.row.attempts + 1 }
+                return Effect.logWarning(
+                  `unit ${u.key} made no progress for ${formatDuration(silentMs)}: interrupted and retried from its last page ` +
+                    `(stall ${stalls} of at most ${options.stallRetries ?? DEFAULT_STALL_RETRIES}, attempt ${u.row.attempts + 1})`
+                )
+              })
+          })
           return Effect.sync(() => counters.unitsInFlight++).pipe(
             Effect.zipRight(fetched),
             Effect.catchAllCause((cause): Effect.Effect<void, SinkStopped> => {

@@ -26,6 +26,7 @@ describe("run options", () => {
         batchSize: 5000,
         flushIntervalMs: 2000,
         requestTimeoutMs: 30_000,
+        stallTimeoutMs: 60_000,
         delayMs: 0,
         checkpoint: "clickhouse",
         dryRun: false,
@@ -58,7 +59,7 @@ describe("run options", () => {
     Effect.gen(function* () {
       const s = yield* settingsOf([
         "--since", "2026-04-01", "--until", "2026-04-28", "--skip", "3", "--limit", "7", "--retry-errors",
-        "--flush-interval", "500ms", "--request-timeout", "1m", "--shard", "1/4", "--dry-run", "--checkpoint", "file"
+        "--flush-interval", "500ms", "--request-timeout", "1m", "--stall-timeout", "90s", "--shard", "1/4", "--dry-run", "--checkpoint", "file"
       ])
       expect(s.selection).toMatchObject({
         since: Date.UTC(2026, 3, 1) / 1000,
@@ -68,7 +69,7 @@ describe("run options", () => {
         retryErrors: true,
         shard: { index: 1, count: 4 }
       })
-      expect(s).toMatchObject({ flushIntervalMs: 500, requestTimeoutMs: 60_000, dryRun: true, checkpoint: "file" })
+      expect(s).toMatchObject({ flushIntervalMs: 500, requestTimeoutMs: 60_000, stallTimeoutMs: 90_000, dryRun: true, checkpoint: "file" })
     }))
 
   it.effect("--workers auto uses the governor's bounds for units in flight", () =>
@@ -84,6 +85,7 @@ describe("run options", () => {
         Effect.map(Effect.exit(settingsOf(args, env)), (exit) => (Exit.isFailure(exit) ? JSON.stringify(exit) : "accepted"))
       expect(yield* bad(["--workers", "lots"])).toContain("--workers must be a whole number of at least 1 or auto")
       expect(yield* bad(["--flush-interval", "soon"])).toContain("--flush-interval must be a duration like 30s")
+      expect(yield* bad(["--stall-timeout", "0s"])).toContain("--stall-timeout must be above 0")
       expect(yield* bad(["--since", "2026-02-30"])).toContain("--since must be a day like 2026-04-28")
       expect(yield* bad(["--since", "2026-04-02", "--until", "2026-04-01"])).toContain("--until must be after --since")
       expect(yield* bad(["--batch-size", "0"])).toContain("--batch-size must be a whole number of at least 1")

@@ -13,6 +13,11 @@ export interface FakeJobOptions {
   readonly pageDelay?: Duration.DurationInput
   /** Units that have no pages at all (a market without fills). */
   readonly empty?: ReadonlySet<string>
+  /** How many more times page `hangPage` of these units hangs forever before it answers (counts down). */
+  readonly hangs?: Map<string, number>
+  readonly hangPage?: number
+  /** Each page goes through this (e.g. a governor's permit). */
+  readonly request?: <A, E, R>(page: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 export const unitKey = (i: number) => `u${String(i).padStart(4, "0")}`
@@ -23,6 +28,7 @@ export const unitKey = (i: number) => `u${String(i).padStart(4, "0")}`
  */
 export const fakeJob = (o: FakeJobOptions) => {
   const starts: Array<{ readonly unit: string; readonly cursor: string }> = []
+  const hung = new Map<string, number>()
   const job: Job = {
     name: "fake",
     description: "test job",
@@ -35,7 +41,13 @@ export const fakeJob = (o: FakeJobOptions) => {
       return Stream.range(first, o.pages - 1).pipe(
         Stream.mapEffect((p) =>
           Effect.gen(function* () {
-            if (o.pageDelay !== undefined) yield* Effect.sleep(o.pageDelay)
+            const left = o.hangs?.get(unit.unitKey) ?? 0
+            if (p === (o.hangPage ?? 0) && left > 0) {
+              hung.set(unit.unitKey, (hung.get(unit.unitKey) ?? 0) + 1)
+              o.hangs?.set(unit.unitKey, left - 1)
+              return yield* Effect.never
+            }
+            if (o.pageDelay !== undefined) yield* (o.request ?? ((e) => e))(Effect.sleep(o.pageDelay))
             if (o.failing?.has(unit.unitKey) === true && p >= (o.failAfterPages ?? 0)) {
               return yield* new SourceError({ reason: "Fatal", host: "fake", message: `fake source refused ${unit.unitKey} page ${p}` })
             }
@@ -59,7 +71,7 @@ export const fakeJob = (o: FakeJobOptions) => {
     }
     return ids.sort()
   }
-  return { job, starts, expectedIds }
+  return { job, starts, expectedIds, hung }
 }
 
 /** Runs `effect` under the TestClock, advancing time in `step`s until it ends. */

@@ -6,6 +6,7 @@ import type { RateLimitHint } from "../../domain/rateLimitHeaders.js"
 import { redactUrl } from "../../domain/redact.js"
 import { Governor } from "../../services/Governor.js"
 import { RequestPolicy } from "../../services/RequestPolicy.js"
+import { waiting } from "../../services/Waiting.js"
 
 export interface JsonRequest {
   readonly url: string
@@ -103,7 +104,7 @@ export const requestJson = (req: JsonRequest) =>
   Effect.gen(function* () {
     const policy = yield* RequestPolicy
     for (let n = 0; ; n++) {
-      if (Duration.toMillis(policy.delay) > 0) yield* Effect.sleep(policy.delay)
+      if (Duration.toMillis(policy.delay) > 0) yield* waiting(Effect.sleep(policy.delay))
       const result = yield* Effect.either(attempt(req))
       if (result._tag === "Right") return result.right.json
       const error = result.left
@@ -113,6 +114,6 @@ export const requestJson = (req: JsonRequest) =>
       }
       const wait = yield* backoffMs(n, error, policy.baseBackoff, policy.maxBackoff)
       yield* Effect.logDebug(`retrying in ${wait} ms: ${error.message}`)
-      yield* Effect.sleep(Duration.millis(wait))
+      yield* waiting(Effect.sleep(Duration.millis(wait)))
     }
   })
