@@ -6,14 +6,14 @@ import { ALL_SHARDS, parseShard } from "../domain/units.js"
 import type { GovernorOptions } from "../layers/GovernorFromOptions.js"
 import { validateGovernorOptions } from "../layers/GovernorFromOptions.js"
 
-export const DEFAULT_WORKERS = "32"
+export const DEFAULT_WORKERS = "auto"
 export const DEFAULT_BATCH_SIZE = 5000
 export const DEFAULT_CHECKPOINT_INTERVAL = 5000
 
 /** `run`'s flags. The seeds' environment names work as fallbacks. */
 export const runOptions = {
   workers: Options.text("workers").pipe(
-    Options.withDescription("how many units and requests per host at once: a number, or auto (adaptive) (env WORKER_COUNT)"),
+    Options.withDescription("requests per host at once: auto (default: rises while the host answers well, falls on 429s, timeouts and slow answers, starts from the limit an earlier run learned) or a number to pin it (env WORKER_COUNT)"),
     Options.withFallbackConfig(Config.string("WORKER_COUNT")),
     Options.withDefault(DEFAULT_WORKERS)
   ),

@@ -22,8 +22,8 @@ export const layerDryRunSink = (say: (line: string) => Effect.Effect<void> = Con
     }
   })
 
-/** Reads units from the real store; writes (claims, checkpoints) go nowhere. */
+/** Reads units from the real store; writes (claims, checkpoints) go nowhere, so no claim is re-checked. */
 export const layerReadOnlyUnits: Layer.Layer<UnitStore, never, UnitStore> = Layer.effect(
   UnitStore,
-  Effect.map(UnitStore, (store) => ({ ...store, location: `${store.location} (dry run: read only)`, save: () => Effect.void }))
+  Effect.map(UnitStore, ({ loadKeys: _unused, ...store }) => ({ ...store, location: `${store.location} (dry run: read only)`, save: () => Effect.void }))
 )

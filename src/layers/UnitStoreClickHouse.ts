@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer, Schema } from "effect"
 import { ClickHouseError } from "../domain/errors.js"
-import { JobName } from "../domain/ids.js"
+import { JobName, UnitKey } from "../domain/ids.js"
 import { quote } from "../domain/sql.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
@@ -13,6 +13,11 @@ const COLUMNS =
 const jobName = (job: string): JobName => {
   if (!Schema.is(JobName)(job)) throw new Error(`invalid job name ${JSON.stringify(job)}`)
   return job
+}
+
+const unitKey = (key: string): UnitKey => {
+  if (!Schema.is(UnitKey)(key)) throw new Error(`invalid unit key ${JSON.stringify(key)}`)
+  return key
 }
 
 /**
@@ -43,6 +48,15 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
         Effect.suspend(() =>
           clickhouse.query(`SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitRowSchema)
         ),
+      loadKeys: (job, keys) =>
+        keys.length === 0
+          ? Effect.succeed([])
+          : Effect.suspend(() =>
+              clickhouse.query(
+                `SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))} AND unit_key IN (${keys.map((k) => quote(unitKey(k))).join(", ")})`,
+                UnitRowSchema
+              )
+            ),
       save: (rows) =>
         rows.length === 0
           ? Effect.void

@@ -25,6 +25,7 @@ export const layerMemory = (storage: MemoryUnits = new MemoryUnits(), power: Pow
   Layer.succeed(UnitStore, {
     location: "memory",
     load: (job) => power.guard(Effect.sync(() => storage.latest(job))),
+    loadKeys: (job, keys) => power.guard(Effect.sync(() => storage.latest(job).filter((u) => keys.includes(u.unit_key)))),
     save: (rows) =>
       power.guard(
         Effect.gen(function* () {

@@ -22,6 +22,11 @@ export interface UnitStoreApi {
   readonly location: string
   /** The newest row of every unit of `job`. */
   readonly load: (job: string) => Effect.Effect<ReadonlyArray<BackfillUnitRow>, UnitStoreError>
+  /**
+   * The newest rows of these units. Stores that several processes share have it; a run then re-checks
+   * each claim against it, so no unit is run by two live runs at once.
+   */
+  readonly loadKeys?: (job: string, keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<BackfillUnitRow>, UnitStoreError>
   /** Writes rows in one batch, all with one new version above every version written before. */
   readonly save: (rows: ReadonlyArray<UnitWrite>) => Effect.Effect<void, UnitStoreError>
   /** Jobs that have units. */

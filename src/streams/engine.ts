@@ -3,7 +3,7 @@ import { UsageError } from "../domain/errors.js"
 import type { ProgressSnapshot } from "../domain/progress.js"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
-import type { QuarantineRow } from "../domain/tables.js"
+import type { BackfillUnitRow, QuarantineRow } from "../domain/tables.js"
 import type { Selection, UnitWrite } from "../domain/units.js"
 import { claimed, formatShard, released, selectUnits } from "../domain/units.js"
 import { Heartbeats } from "../services/Heartbeats.js"
@@ -43,7 +43,11 @@ export interface EngineOptions {
   readonly stallTimeout?: Duration.DurationInput
   /** Retries after stalls before the unit becomes error (default 3). */
   readonly stallRetries?: number
+  /** Pause between writing a claim and reading it back, longer than a claim takes to write (default 1 s). */
+  readonly claimSettle?: Duration.DurationInput
 }
+
+export const DEFAULT_CLAIM_SETTLE = Duration.seconds(1)
 
 export const DEFAULT_STALL_TIMEOUT = Duration.seconds(60)
 export const DEFAULT_STALL_RETRIES = 3
@@ -120,7 +124,8 @@ export const runJob = <R>(
       yield* Effect.logInfo(`${stillRunning} in_progress units belong to runs that are still alive (${[...liveRuns].join(", ")}): leaving them to those runs`)
     }
     const span = job.span
-    const selected = selectUnits(all, { ...options.selection, liveRuns }, span === undefined ? undefined : (u) => span({ unitKey: u.unit_key, payload: u.payload }))
+    const unitSpan = span === undefined ? undefined : (u: BackfillUnitRow) => span({ unitKey: u.unit_key, payload: u.payload })
+    const selected = selectUnits(all, { ...options.selection, liveRuns }, unitSpan)
     const workers = Math.max(1, Math.floor(options.workers))
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(
@@ -205,14 +210,38 @@ export const runJob = <R>(
               }).pipe(Effect.catchAllDefect(() => Effect.void))
         )
 
-        // Uninterruptible: a claim that reached the store is always tracked, so a stop releases it.
-        const claim = (chunk: ReadonlyArray<(typeof selected)[number]>) =>
+        const recheck = store.loadKeys
+        const reread = (keys: ReadonlyArray<string>) =>
+          recheck === undefined ? Effect.succeed([]) : recheck(job.name, keys).pipe(Effect.retry(options.storeRetry ?? storeRetry))
+        const othersAlive = Effect.gen(function* () {
+          const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+          const runs = yield* heartbeats.liveRuns(job.name, nowS - DEAD_AFTER_S).pipe(Effect.orElseSucceed(() => liveRuns))
+          return new Set([...runs].filter((r) => r !== options.runId))
+        })
+
+        // In a shared store another run may have taken a unit since this run loaded the plan, or may claim
+        // it at the same moment: each chunk is re-read before the claim, and after a pause the claims this
+        // run lost (a later claim wins) are left to their winner. Uninterruptible: a claim that reached the
+        // store is always tracked, so a stop releases it.
+        const claim = (chunk: ReadonlyArray<BackfillUnitRow>) =>
           Effect.uninterruptible(Effect.gen(function* () {
+            const rows = recheck === undefined
+              ? chunk
+              : selectUnits(yield* reread(chunk.map((u) => u.unit_key)), { ...options.selection, skip: 0, limit: undefined, liveRuns: yield* othersAlive }, unitSpan)
             const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-            const runs = chunk.map((row) => unitRun(claimed(row, options.runId, nowS), nowS * 1000))
+            const runs = rows.map((row) => unitRun(claimed(row, options.runId, nowS), nowS * 1000))
             yield* save(runs.map((u) => u.row))
             for (const u of runs) active.set(u.key, u)
-            return runs
+            if (recheck === undefined || runs.length === 0) return runs
+            yield* Effect.sleep(options.claimSettle ?? DEFAULT_CLAIM_SETTLE)
+            const ours = new Set(
+              (yield* reread(runs.map((u) => u.key))).filter((r) => r.status === "in_progress" && r.run_id === options.runId).map((r) => r.unit_key)
+            )
+            const lost = runs.filter((u) => !ours.has(u.key))
+            for (const u of lost) active.delete(u.key)
+            if (lost.length > 0) yield* Effect.logInfo(`${lost.length} units were claimed by another run at the same moment: left to it`)
+            if (rows.length < chunk.length) yield* Effect.logDebug(`${chunk.length - rows.length} units were taken by other runs since this run started`)
+            return runs.filter((u) => ours.has(u.key))
           }))
 
         const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {

@@ -18,11 +18,12 @@ const settingsOf = (args: ReadonlyArray<string>, env: Record<string, string> = {
   })
 
 describe("run options", () => {
-  it.effect("defaults: 32 workers, batches of 5000, 2 s flush, 30 s request timeout, ClickHouse checkpoints", () =>
+  it.effect("defaults: auto workers (1..256), batches of 5000, 2 s flush, 30 s request timeout, 60 s stall timeout, ClickHouse checkpoints", () =>
     Effect.gen(function* () {
       const s = yield* settingsOf([])
       expect(s).toMatchObject({
-        unitConcurrency: 32,
+        unitConcurrency: 256,
+        workersLabel: "auto 1..256",
         batchSize: 5000,
         flushIntervalMs: 2000,
         requestTimeoutMs: 30_000,
@@ -30,7 +31,7 @@ describe("run options", () => {
         delayMs: 0,
         checkpoint: "clickhouse",
         dryRun: false,
-        governor: { workers: 32 }
+        governor: { workers: "auto" }
       })
       expect(s.selection).toMatchObject({ retryErrors: false, skip: 0, limit: undefined, shard: { index: 0, count: 1 } })
     }))
