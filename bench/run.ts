@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, governor).
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, governor, simulator).
  *
  *   node_modules/.bin/vite-node bench/run.ts -- fills --quick
  */
 type Bench = { readonly main: (argv: ReadonlyArray<string>) => Promise<void> }
 const BENCHES: Record<string, () => Promise<Bench>> = {
   fills: () => import("./fills.js"),
-  governor: () => import("./governor.js")
+  governor: () => import("./governor.js"),
+  simulator: () => import("./simulator.js")
 }
 
 const main = async () => {
@@ -14,7 +15,7 @@ const main = async () => {
   const [name, ...rest] = argv
   const load = name === undefined ? undefined : BENCHES[name]
   if (load === undefined) {
-    console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [flags] (bench/simulator.ts runs on its own with vite-node)`)
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [flags]`)
     process.exit(2)
   }
   // Tells the bench module not to run itself on import: this dispatcher calls its main.

@@ -77,7 +77,7 @@ const startChild = (): Promise<{ child: ChildProcess; ready: Ready; spawnMs: num
     createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, ready: JSON.parse(line) as Ready, spawnMs: performance.now() - t0 }))
   })
 
-const main = async () => {
+const measure = async () => {
   const { child, ready, spawnMs } = await startChild()
   // The same world, rebuilt here (deterministic) to pick valid markets, wallets and blocks for requests.
   const world = new World(worldConfig({ seed: 42, markets: MARKETS, wallets: WALLETS, from: "2026-03-01", to: "2026-06-01", fills: FILLS }))
@@ -198,7 +198,16 @@ const load = (target: { method: string; url: string; body?: string }, seconds: n
     })
   })
 
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
+/** Entry point for bench/run.ts (`npm run bench -- simulator [flags]`); the flags are read from process.argv. */
+export const main = (_argv: ReadonlyArray<string>): Promise<void> => measure()
+
+// Run directly (vite-node drops the script from argv) unless bench/run.ts imported us.
+if (process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined) {
+  measure().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e)
+      process.exit(1)
+    }
+  )
+}

@@ -22,12 +22,24 @@ import { resolveRunOptions, runOptions } from "./runOptions.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
-/** The governor as the progress line shows it: the busiest host's limit and requests in flight. */
+const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0)
+
+/** The governor as the progress line shows it: the busiest host's limit, requests in flight and 429 share. */
 const governorLabel = (governor: Governor["Type"], fallback: string) =>
   Effect.map(governor.snapshot, (hosts) => {
     const busiest = [...hosts].sort((a, b) => b.inFlight - a.inFlight)[0]
-    return busiest === undefined ? fallback : `${busiest.limit} (${busiest.inFlight} in flight${busiest.rateLimited > 0 ? `, ${busiest.rateLimited} 429s` : ""})`
+    if (busiest === undefined) return fallback
+    const limited = busiest.rateLimited > 0 ? `, ${(share(busiest.rateLimited, busiest.requests) * 100).toFixed(1)}% 429s` : ""
+    return `${busiest.limit} (${busiest.inFlight} in flight${limited})`
   })
+
+/** The governor's figures for the heartbeats: the highest limit, all requests in flight, the 429 share. */
+const governorStats = (governor: Governor["Type"]) =>
+  Effect.map(governor.snapshot, (hosts) => ({
+    limit: hosts.reduce((n, h) => Math.max(n, h.limit), 0),
+    inFlight: hosts.reduce((n, h) => n + h.inFlight, 0),
+    rateLimitedShare: share(hosts.reduce((n, h) => n + h.rateLimited, 0), hosts.reduce((n, h) => n + h.requests, 0))
+  }))
 
 /** Runs one job with resolved settings against the configured ClickHouse and sources. */
 export const runWithSettings = (
@@ -62,14 +74,7 @@ export const runWithSettings = (
       selection: settings.selection,
       workersLabel: governorLabel(governor, settings.workersLabel),
       identity: { host: hostname(), pid: process.pid },
-      governorStats: Effect.map(governor.snapshot, (hosts) => {
-        const requests = hosts.reduce((n, h) => n + h.requests, 0)
-        return {
-          limit: hosts.reduce((n, h) => Math.max(n, h.limit), 0),
-          inFlight: hosts.reduce((n, h) => n + h.inFlight, 0),
-          rateLimitedShare: requests > 0 ? hosts.reduce((n, h) => n + h.rateLimited, 0) / requests : 0
-        }
-      })
+      governorStats: governorStats(governor)
     })
   ).pipe(Effect.provide(layers))
 }
