@@ -101,7 +101,7 @@ export const formatStatus = (s: JobStatus): ReadonlyArray<string> => {
     for (const r of s.runs) {
       lines.push(
         `    ${r.run_id} ${r.alive ? "running" : "ended or dead"} · ${r.host || "?"} pid ${r.pid} shard ${r.shard} · since ${iso(r.started_at)}, last beat ${iso(r.updated_at)} · ` +
-          `${formatCount(r.units_done)} units, ${formatCount(r.rows)} rows, ${formatCount(Math.round(r.rows_per_sec))} rows/s · workers ${r.workers_limit}` +
+          `${formatCount(r.units_done)} units, ${formatCount(r.rows)} rows, ${formatCount(Math.round(r.rows_per_sec))} rows/s · workers ${r.workers_limit} (${r.in_flight} requests, ${r.units_in_flight} units in flight)` +
           `${r.rate_limited_share > 0 ? ` · ${(r.rate_limited_share * 100).toFixed(1)}% 429s` : ""}`
       )
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { BackfillUnitRow } from "../../src/domain/tables.js"
+import type { BackfillUnitRow, WorkerHeartbeatRow } from "../../src/domain/tables.js"
 import { newUnit } from "../../src/domain/units.js"
 import { layerMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
 import { formatStatus, jobStatuses, summarize } from "../../src/streams/status.js"
@@ -26,6 +26,19 @@ describe("status", () => {
     expect(text).toContain("pending 1 · in_progress 0 · done 3 · error 12")
     expect(text).toContain("e11  [")
     expect(text).toContain("--retry-errors")
+  })
+
+  it("the fleet from the heartbeats: each run's host, shard, limit, in-flight work, 429 share, and whether it still beats", () => {
+    const beat = (run_id: string, updated_at: number, shard: string): WorkerHeartbeatRow => ({
+      job: "fills", run_id, host: `host-${run_id}`, pid: 7, shard, workers_limit: 48, in_flight: 40, units_in_flight: 12,
+      units_done: 900, rows: 45_000, rows_per_sec: 1500, rate_limited_share: 0.004, started_at: 1_000, updated_at
+    })
+    const s = summarize("fills", [row("a")], [beat("r1", 2_000, "0/2"), beat("r0", 1_900, "1/2")], 2_025)
+    expect(s.runs.map((r) => [r.run_id, r.alive])).toEqual([["r1", true], ["r0", false]])
+    const text = formatStatus(s).join("\n")
+    expect(text).toContain("r1 running · host-r1 pid 7 shard 0/2")
+    expect(text).toContain("r0 ended or dead · host-r0 pid 7 shard 1/2")
+    expect(text).toContain("workers 48 (40 requests, 12 units in flight) · 0.4% 429s")
   })
 
   it.effect("without a job: every job that has units", () =>
