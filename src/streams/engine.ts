@@ -27,7 +27,7 @@ export interface EngineOptions {
   /** Rows between cursor checkpoints inside a unit. */
   readonly checkpointInterval: number
   readonly selection: Selection
-  /** Units claimed (marked in_progress) per write; default max(workers, 64). */
+  /** Units claimed (marked in_progress) per write; default max(2 × workers, 64). */
   readonly claimChunk?: number
   /** Retry of unit-store writes (default: the sink's insert retry rules). */
   readonly storeRetry?: Schedule.Schedule<unknown, UnitStoreError>
@@ -48,6 +48,8 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_CLAIM_SETTLE = Duration.seconds(1)
+/** Chunks being claimed at once ahead of the workers. */
+const CLAIMS_AHEAD = 4
 
 export const DEFAULT_STALL_TIMEOUT = Duration.seconds(60)
 export const DEFAULT_STALL_RETRIES = 3
@@ -321,13 +323,21 @@ export const runJob = <R>(
         // hundreds of operations of a stream element, which matters at thousands of units per second.
         const slots = yield* Effect.makeSemaphore(workers)
         const running = yield* FiberSet.make<void, SinkStopped>()
-        const chunkSize = Math.max(1, options.claimChunk ?? Math.max(workers, 64))
+        const chunkSize = Math.max(1, options.claimChunk ?? Math.max(2 * workers, 64))
         const launch = Effect.gen(function* () {
-          // The next chunk is claimed while this one is launched, so workers never wait for a claim.
-          let next = selected.length > 0 ? yield* Effect.fork(claim(selected.slice(0, chunkSize))) : undefined
-          for (let i = 0; next !== undefined; i += chunkSize) {
-            const runs = yield* Fiber.join(next)
-            next = i + chunkSize < selected.length ? yield* Effect.fork(claim(selected.slice(i + chunkSize, i + 2 * chunkSize))) : undefined
+          // Claims run ahead of the workers (a claim waits out the settle pause), so no worker waits for one.
+          const ahead: Array<Fiber.Fiber<ReadonlyArray<UnitRun>, UnitStoreError>> = []
+          let from = 0
+          const refill = Effect.gen(function* () {
+            while (ahead.length < CLAIMS_AHEAD && from < selected.length) {
+              ahead.push(yield* Effect.fork(claim(selected.slice(from, from + chunkSize))))
+              from += chunkSize
+            }
+          })
+          yield* refill
+          while (ahead.length > 0) {
+            const runs = yield* Fiber.join(ahead.shift()!)
+            yield* refill
             for (const u of runs) {
               yield* slots.take(1)
               yield* FiberSet.run(running, Effect.ensuring(runUnit(u), slots.release(1)))
