@@ -22,6 +22,7 @@ const FillsPayload = Schema.Struct({
 })
 type FillsPayload = typeof FillsPayload.Type
 const FillsPayloadJson = Schema.parseJson(FillsPayload)
+const decodePayload = Schema.decodeUnknownEither(FillsPayloadJson)
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 const TokenRow = Schema.Struct({ token_id: Schema.String, condition_id: Schema.String, outcome_index: N })
@@ -65,6 +66,8 @@ const cursorOf = (raw: unknown): FillCursorType | undefined => {
   return Schema.is(FillCursor)(candidate) ? candidate : undefined
 }
 
+const decodeEvent = Schema.decodeUnknownEither(OrderFilledEvent)
+
 const sameCursor = (a: FillCursorType, b: FillCursorType) => a.ts === b.ts && a.stickyId === b.stickyId
 
 const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cursor: FillCursorType, pageSize: number) =>
@@ -74,10 +77,8 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const fills: Array<Record<string, unknown>> = []
     const quarantine: Array<Page["quarantine"][number]> = []
-    let last: FillCursorType | undefined
     for (const raw of events) {
-      last = cursorOf(raw) ?? last
-      const decoded = Schema.decodeUnknownEither(OrderFilledEvent)(raw)
+      const decoded = decodeEvent(raw)
       if (Either.isLeft(decoded)) {
         quarantine.push({ source: "goldsky", reason: `malformed OrderFilledEvent: ${decodeReason(decoded.left)}`, raw: JSON.stringify(raw) })
         continue
@@ -85,6 +86,9 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
       const e = decoded.right
       fills.push({ ...deriveFillV1({ ...e, txHash: e.transactionHash, timestamp: Number(e.timestamp) }, tokens, "goldsky", now) })
     }
+    // The last row that offers a cursor (bad rows included): read from the end, it is usually the last.
+    let last: FillCursorType | undefined
+    for (let i = events.length - 1; i >= 0 && last === undefined; i--) last = cursorOf(events[i])
     if (events.length >= pageSize && last === undefined) {
       return yield* Effect.fail(
         unitFailure(unit.unitKey, "Decode", "a full page had no row with a readable id and timestamp, so paging cannot go on without skipping rows")
@@ -108,27 +112,51 @@ export interface FillsJobOptions {
   readonly pageSize: number
 }
 
+interface Prepared {
+  readonly market: FillsPayload
+  readonly tokens: TokenMap
+  readonly start: FillCursorType
+}
+
+const prepare = (unit: UnitToFetch): Either.Either<Prepared, SourceError> => {
+  const payload = decodePayload(unit.payload)
+  if (Either.isLeft(payload)) {
+    return Either.left(unitFailure(unit.unitKey, "Fatal", "unreadable payload: rebuild the plan with `polybackfill plan fills --rebuild`"))
+  }
+  const start = decodeFillCursor(unit.cursor)
+  if (Either.isLeft(start)) return Either.left(unitFailure(unit.unitKey, "Fatal", start.left))
+  const market = payload.right
+  const tokens: TokenMap = new Map(market.tokenIds.map((t, outcomeIndex) => [t, { conditionId: market.conditionId, outcomeIndex }]))
+  return Either.right({ market, tokens, start: start.right })
+}
+
+// The head is asked once per run (the source remembers it) and logged, so a gap after it is visible.
+const reportHead = Effect.flatMap(GoldskySource, (g) => Effect.ignore(g.head))
+
 /** Fetches one market's fills (needs only the subgraph: ClickHouse is for planning). */
 export const fillsFetcher =
   (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE_SIZE }) =>
   (unit: UnitToFetch): Stream.Stream<Page, SourceError, GoldskySource> => {
-    const payload = Schema.decodeUnknownEither(FillsPayloadJson)(unit.payload)
-    if (Either.isLeft(payload)) {
-      return Stream.fail(unitFailure(unit.unitKey, "Fatal", "unreadable payload: rebuild the plan with `polybackfill plan fills --rebuild`"))
-    }
-    const start = decodeFillCursor(unit.cursor)
-    if (Either.isLeft(start)) return Stream.fail(unitFailure(unit.unitKey, "Fatal", start.left))
-    const market = payload.right
-    const tokens: TokenMap = new Map(market.tokenIds.map((t, outcomeIndex) => [t, { conditionId: market.conditionId, outcomeIndex }]))
-    // The head is asked once per run (the source remembers it) and logged, so a gap after it is visible.
-    const reportHead = Effect.flatMap(GoldskySource, (g) => Effect.ignore(g.head))
+    const prepared = prepare(unit)
+    if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
+    const { market, tokens, start } = prepared.right
     return Stream.unwrap(
       Effect.as(
         reportHead,
-        Stream.paginateEffect(start.right, (cursor: FillCursorType) => fetchPage(unit, market, tokens, cursor, options.pageSize))
+        Stream.paginateEffect(start, (cursor: FillCursorType) => fetchPage(unit, market, tokens, cursor, options.pageSize))
       )
     )
   }
+
+/** The one page at the unit's cursor: the engine's fast path, the same pages as `fillsFetcher`. */
+export const fillsPage =
+  (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE_SIZE }) =>
+  (unit: UnitToFetch): Effect.Effect<Page, SourceError, GoldskySource> =>
+    Either.match(prepare(unit), {
+      onLeft: Effect.fail,
+      onRight: ({ market, tokens, start }) =>
+        Effect.zipRight(reportHead, Effect.map(fetchPage(unit, market, tokens, start, options.pageSize), ([page]) => page))
+    })
 
 /** Order fills of each market from the Goldsky orderbook subgraph, by the sticky (timestamp, id) cursor. */
 export const makeFillsJob = (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE_SIZE }): Job<GoldskySource | ClickHouse> => ({
@@ -141,7 +169,8 @@ export const makeFillsJob = (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE
     if (Option.isNone(payload) || (payload.value.from === undefined && payload.value.to === undefined)) return undefined
     return { from: payload.value.from ?? 0, to: payload.value.to ?? Number.MAX_SAFE_INTEGER }
   },
-  fetch: fillsFetcher(options)
+  fetch: fillsFetcher(options),
+  page: fillsPage(options)
 })
 
 export const fillsJob = makeFillsJob()
