@@ -42,6 +42,9 @@ const State = Schema.Struct({
 })
 type State = typeof State.Type
 const decodeState = Schema.decodeUnknownOption(Schema.parseJson(State))
+const Ports = Schema.Struct({ httpPort: Schema.Int, tcpPort: Schema.Int })
+type Ports = typeof Ports.Type
+const decodePorts = Schema.decodeUnknownOption(Schema.parseJson(Ports))
 
 const DEFAULT_START_TIMEOUT: Duration.DurationInput = "60 seconds"
 const DEFAULT_STOP_TIMEOUT: Duration.DurationInput = "30 seconds"
@@ -62,6 +65,18 @@ const readState = (paths: LocalPaths): Effect.Effect<Option.Option<State>> =>
       return Option.none()
     }
   })
+
+/** The ports of the running server, or else of the last one started here (they outlive a stop). */
+const readPorts = (paths: LocalPaths, state: Option.Option<State>): Effect.Effect<Option.Option<Ports>> =>
+  Option.isSome(state)
+    ? Effect.succeed(state)
+    : Effect.sync(() => {
+        try {
+          return decodePorts(readFileSync(paths.ports, "utf8"))
+        } catch {
+          return Option.none()
+        }
+      })
 
 const clearState = (paths: LocalPaths) => io(`cannot remove ${paths.state}`, () => rmSync(paths.state, { force: true }))
 
@@ -199,7 +214,7 @@ const waitUntilUp = (server: Spawned, url: string, timeout: Duration.DurationInp
   )
 
 /** Ports of the last run when still free (a stable URL across restarts), new ones otherwise. */
-const choosePorts = (previous: Option.Option<State>, attempt: number) =>
+const choosePorts = (previous: Option.Option<Ports>, attempt: number) =>
   Effect.gen(function* () {
     const reuse = (port: number) => freePort(port).pipe(Effect.orElse(() => freePort()))
     const prev = Option.filter(previous, () => attempt === 1)
@@ -214,7 +229,7 @@ const MAX_ATTEMPTS = 3
 const startFresh = (
   paths: LocalPaths,
   binary: ServerBinary,
-  previous: Option.Option<State>,
+  previous: Option.Option<Ports>,
   startTimeout: Duration.DurationInput
 ): Effect.Effect<LocalServer, LocalClickHouseError> =>
   Effect.gen(function* () {
@@ -239,9 +254,10 @@ const startFresh = (
           binary: [binary.command, ...binary.args].join(" "),
           startedAt: new Date().toISOString()
         }
-        yield* io(`cannot write ${paths.state}`, () => writeFileSync(paths.state, JSON.stringify(state, null, 2) + "\n")).pipe(
-          Effect.tapError(() => server.kill)
-        )
+        yield* io(`cannot write ${paths.state}`, () => {
+          writeFileSync(paths.state, JSON.stringify(state, null, 2) + "\n")
+          writeFileSync(paths.ports, JSON.stringify({ httpPort: ports.http, tcpPort: ports.tcp }) + "\n")
+        }).pipe(Effect.tapError(() => server.kill))
         return { url, pid: server.pid, reused: false }
       }
       yield* server.kill
@@ -294,11 +310,12 @@ export const ensureLocalClickHouse = (
               `the local ClickHouse (pid ${pid}) runs but does not answer ${url}/ping: see ${paths.errorLog}, or restart it with "polybackfill clickhouse stop"`
             )
           }
+          const previousPorts = yield* readPorts(paths, state)
           if (Option.isSome(state)) yield* clearState(paths)
           const search = options.search
           const binary = options.binary ?? (search ? findServerBinary(search.pathEnv, search.fixedDirs) : findServerBinary())
           if (binary === undefined) return yield* fail(NOT_FOUND_MESSAGE)
-          return yield* startFresh(paths, binary, state, startTimeout)
+          return yield* startFresh(paths, binary, previousPorts, startTimeout)
         })
       )
     )

@@ -13,6 +13,8 @@ export interface LocalPaths {
   readonly config: string
   readonly users: string
   readonly state: string
+  /** The ports of the last start, kept after a stop so the next start offers the same URL. */
+  readonly ports: string
   readonly lock: string
   readonly data: string
   readonly tmp: string
@@ -29,6 +31,7 @@ export const localPaths = (root: string): LocalPaths => ({
   config: join(root, "config.xml"),
   users: join(root, "users.xml"),
   state: join(root, "state.json"),
+  ports: join(root, "ports.json"),
   lock: join(root, "start.lock"),
   data: join(root, "data") + "/",
   tmp: join(root, "tmp") + "/",

@@ -160,7 +160,7 @@ describe("a recorded server that misbehaves (fake servers, TestClock)", () => {
 })
 
 describe("the managed server (real ClickHouse)", () => {
-  it.live("is reused by a second ensure, and stop ends only its own pid", () =>
+  it.live("is reused by a second ensure, stop ends only its own pid, and a restart keeps its URL", () =>
     Effect.gen(function* () {
       const stateDir = tempDir()
       const first = yield* ensureLocalClickHouse(stateDir)
@@ -183,6 +183,12 @@ describe("the managed server (real ClickHouse)", () => {
       // The run's shared server, another process from the same binary, is untouched.
       expect(yield* pingOk(inject("clickhouseUrl"))).toBe(true)
       expect(yield* stopLocalClickHouse(stateDir)).toEqual({ _tag: "NotRunning" })
+
+      // Started again, it listens on the same ports: a client's URL stays valid across a restart.
+      const again = yield* ensureLocalClickHouse(stateDir)
+      expect(again).toMatchObject({ url: first.url, reused: false })
+      expect(again.pid).not.toBe(first.pid)
+      expect(yield* stopLocalClickHouse(stateDir)).toMatchObject({ _tag: "Stopped", pid: again.pid })
     }))
 
   it.live("stop never signals a recorded pid that is not its server (a reused pid)", () =>

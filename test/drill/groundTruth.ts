@@ -1,0 +1,137 @@
+import { Effect, Schema } from "effect"
+import type { ClickHouseError } from "../../src/domain/errors.js"
+import type { ClickHouseApi } from "../../src/services/ClickHouse.js"
+import type { World } from "../../src/simulator/index.js"
+import { fillTruthsOfMarket } from "../../src/simulator/index.js"
+import type { UnitRow } from "./database.js"
+import { fillUnits } from "./database.js"
+
+const N = Schema.Union(Schema.Number, Schema.NumberFromString)
+const FillRow = Schema.Struct({
+  fill_id: Schema.String,
+  tx_hash: Schema.String,
+  order_hash: Schema.String,
+  log_index: N,
+  block_number: N,
+  timestamp: N,
+  exchange: Schema.String,
+  era: Schema.String,
+  maker: Schema.String,
+  taker: Schema.String,
+  maker_asset_id: Schema.String,
+  taker_asset_id: Schema.String,
+  maker_amount_filled: Schema.String,
+  taker_amount_filled: Schema.String,
+  fee: Schema.String,
+  wallet: Schema.String,
+  side: Schema.String,
+  token_id: Schema.String,
+  condition_id: Schema.String,
+  outcome_index: N,
+  price: N,
+  size: N,
+  usdc: N,
+  is_taker_leg: N,
+  source: Schema.String
+})
+type FillRow = typeof FillRow.Type
+
+const FILL_SQL =
+  "SELECT fill_id, tx_hash, order_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, exchange, era, maker, taker, " +
+  "maker_asset_id, taker_asset_id, toString(maker_amount_filled) AS maker_amount_filled, toString(taker_amount_filled) AS taker_amount_filled, " +
+  "toString(fee) AS fee, wallet, side, token_id, condition_id, outcome_index, price, size, usdc, is_taker_leg, source FROM clob_fills FINAL ORDER BY fill_id"
+
+export const readFills = (clickhouse: ClickHouseApi): Effect.Effect<ReadonlyArray<FillRow>, ClickHouseError> => clickhouse.query(FILL_SQL, FillRow)
+
+export type FillTruth = ReturnType<typeof fillTruthsOfMarket>[number]
+
+/** Every fill the subgraph serves, by fill id. */
+export const fillTruths = (world: World): ReadonlyArray<FillTruth> => {
+  const all: Array<FillTruth> = []
+  for (let i = 0; i < world.marketCount; i++) all.push(...fillTruthsOfMarket(world, i, "goldsky"))
+  return all.sort((a, b) => (a.fill_id < b.fill_id ? -1 : 1))
+}
+
+export const countByMarket = (fills: Iterable<{ readonly condition_id: string }>): Map<string, number> => {
+  const out = new Map<string, number>()
+  for (const f of fills) out.set(f.condition_id, (out.get(f.condition_id) ?? 0) + 1)
+  return out
+}
+
+const FLOATS = ["price", "size", "usdc"] as const
+
+/** Equal in every column; the doubles within 1e-12 (18.16 parses 3.53 as 3.5300000000000002 at times). */
+const sameFill = (row: FillRow, truth: FillTruth): boolean => {
+  for (const [k, v] of Object.entries(truth)) {
+    if ((FLOATS as ReadonlyArray<string>).includes(k)) continue
+    if ((row as Record<string, unknown>)[k] !== v) return false
+  }
+  return FLOATS.every((k) => Math.abs(row[k] - truth[k]) <= Math.abs(truth[k]) * 1e-12)
+}
+
+export interface FillComparison {
+  /** The ground truth minus the fills `excused` (quarantined: only a malformed copy ever arrived). */
+  readonly expected: number
+  readonly found: number
+  /** Truth rows absent from ClickHouse and not excused. */
+  readonly missing: ReadonlyArray<string>
+  /** Rows in ClickHouse that the simulator never served. */
+  readonly extra: ReadonlyArray<string>
+  /** Rows whose columns differ from the truth. */
+  readonly wrong: ReadonlyArray<string>
+  /** Excused fills that arrived intact anyway (a later fetch of the same page). */
+  readonly excusedButFound: number
+  readonly exact: boolean
+}
+
+export const compareFills = (
+  rows: ReadonlyArray<FillRow>,
+  truth: ReadonlyArray<FillTruth>,
+  excused: ReadonlySet<string> = new Set()
+): FillComparison => {
+  const found = new Map(rows.map((r) => [r.fill_id, r]))
+  const truthIds = new Set(truth.map((t) => t.fill_id))
+  const missing: Array<string> = []
+  const wrong: Array<string> = []
+  let excusedButFound = 0
+  for (const t of truth) {
+    const row = found.get(t.fill_id)
+    if (row === undefined) {
+      if (!excused.has(t.fill_id)) missing.push(t.fill_id)
+    } else {
+      if (excused.has(t.fill_id)) excusedButFound++
+      if (!sameFill(row, t)) wrong.push(t.fill_id)
+    }
+  }
+  const extra = rows.filter((r) => !truthIds.has(r.fill_id)).map((r) => r.fill_id)
+  const expected = truth.filter((t) => !excused.has(t.fill_id)).length
+  return { expected, found: rows.length, missing, extra, wrong, excusedButFound, exact: missing.length === 0 && extra.length === 0 && wrong.length === 0 }
+}
+
+export const describeComparison = (c: FillComparison): string =>
+  c.exact
+    ? `clob_fills FINAL equals the ground truth (${c.found} fills)`
+    : `clob_fills FINAL differs from the ground truth: ${c.missing.length} missing (e.g. ${c.missing[0] ?? "-"}), ` +
+      `${c.extra.length} not in the truth, ${c.wrong.length} with wrong columns (e.g. ${c.wrong[0] ?? "-"})`
+
+/**
+ * Units marked done whose fills are not all in ClickHouse (FINAL), i.e. a `done` written past
+ * unwritten rows. Read units first, rows second: rows only ever grow, so the check holds mid-run too.
+ * `excusedPerMarket`: fills of a market that only arrived malformed (quarantined).
+ */
+export const doneWithoutRows = (
+  clickhouse: ClickHouseApi,
+  truthPerMarket: ReadonlyMap<string, number>,
+  excusedPerMarket: ReadonlyMap<string, number> = new Map()
+): Effect.Effect<ReadonlyArray<string>, ClickHouseError> =>
+  Effect.gen(function* () {
+    const done = (yield* fillUnits(clickhouse)).filter((u: UnitRow) => u.status === "done")
+    const rows = yield* clickhouse.query(
+      "SELECT condition_id, count() AS n FROM clob_fills FINAL GROUP BY condition_id",
+      Schema.Struct({ condition_id: Schema.String, n: N })
+    )
+    const have = new Map(rows.map((r) => [r.condition_id, r.n]))
+    return done
+      .filter((u) => (have.get(u.unit_key) ?? 0) < (truthPerMarket.get(u.unit_key) ?? 0) - (excusedPerMarket.get(u.unit_key) ?? 0))
+      .map((u) => u.unit_key)
+  })
