@@ -22,6 +22,17 @@ import { resolveRunOptions, runOptions } from "./runOptions.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
+/** A heartbeat's process on this host can be checked directly: a crashed run's units need not wait 30 s. */
+export const processAlive = (host: string, pid: number): boolean | undefined => {
+  if (host !== hostname() || pid <= 0) return undefined
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0)
 
 /** The governor as the progress line shows it: the busiest host's limit, requests in flight and 429 share. */
@@ -74,6 +85,7 @@ export const runWithSettings = (
       selection: settings.selection,
       workersLabel: governorLabel(governor, settings.workersLabel),
       identity: { host: hostname(), pid: process.pid },
+      processAlive,
       governorStats: governorStats(governor)
     })
   ).pipe(Effect.provide(layers))
@@ -99,7 +111,12 @@ export const runCommand = Command.make(
       )
       const summary = yield* runWithSettings(job, settings, opts, runId)
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
-      if (summary.selected === 0) {
+      if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
+        yield* Console.log(
+          `nothing to take now: ${summary.leftToLiveRuns} units are in progress in runs that still send heartbeats ` +
+            `(see \`polybackfill status ${job.name}\`); a run silent for 30 s is dead, and the next run takes its units back`
+        )
+      } else if (summary.selected === 0) {
         yield* Console.log(`nothing to do: every unit of ${job.name} is done${settings.selection.retryErrors ? "" : " or in error (add --retry-errors)"}`)
       }
       if (summary.errors > 0) {

@@ -39,10 +39,10 @@ export const layerClickHouse: Layer.Layer<Heartbeats, never, ClickHouse> = Layer
     liveRuns: (name, sinceS) =>
       Effect.suspend(() =>
         clickhouse.query(
-          `SELECT run_id FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${job(name)} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
-          Schema.Struct({ run_id: Schema.String })
+          `SELECT run_id, host, pid FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${job(name)} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
+          Schema.Struct({ run_id: Schema.String, host: Schema.String, pid: N })
         )
-      ).pipe(Effect.map((rows) => new Set(rows.map((r) => r.run_id)))),
+      ),
     latest: (name, limit) =>
       Effect.suspend(() =>
         clickhouse.query(

@@ -6,7 +6,8 @@ import { Heartbeats } from "../services/Heartbeats.js"
 export const layerMemory = (beats: Array<WorkerHeartbeatRow> = []): Layer.Layer<Heartbeats> =>
   Layer.succeed(Heartbeats, {
     beat: (row) => Effect.sync(() => void beats.push(row)),
-    liveRuns: (job, sinceS) => Effect.sync(() => new Set(beats.filter((b) => b.job === job && b.updated_at >= sinceS).map((b) => b.run_id))),
+    liveRuns: (job, sinceS) =>
+      Effect.sync(() => [...new Map(beats.filter((b) => b.job === job && b.updated_at >= sinceS).map((b) => [b.run_id, b])).values()]),
     latest: (job, limit) =>
       Effect.sync(() => {
         const byRun = new Map<string, WorkerHeartbeatRow>()

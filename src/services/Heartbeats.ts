@@ -2,6 +2,12 @@ import { Context, Effect } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
 import type { WorkerHeartbeatRow } from "../domain/tables.js"
 
+export interface LiveRun {
+  readonly run_id: string
+  readonly host: string
+  readonly pid: number
+}
+
 /**
  * Who is running what: each run writes a heartbeat every 10 s (table worker_heartbeats). A unit left
  * in_progress by a run whose heartbeat stopped is taken back by the next run; one whose run still
@@ -9,8 +15,8 @@ import type { WorkerHeartbeatRow } from "../domain/tables.js"
  */
 export interface HeartbeatsApi {
   readonly beat: (row: WorkerHeartbeatRow) => Effect.Effect<void, ClickHouseError>
-  /** Runs of `job` that beat at or after `sinceS` (epoch seconds). */
-  readonly liveRuns: (job: string, sinceS: number) => Effect.Effect<ReadonlySet<string>, ClickHouseError>
+  /** Runs of `job` that beat at or after `sinceS` (epoch seconds), with where they run. */
+  readonly liveRuns: (job: string, sinceS: number) => Effect.Effect<ReadonlyArray<LiveRun>, ClickHouseError>
   /** The latest heartbeat of each run of `job`, newest first. */
   readonly latest: (job: string, limit: number) => Effect.Effect<ReadonlyArray<WorkerHeartbeatRow>, ClickHouseError>
 }
@@ -18,7 +24,7 @@ export interface HeartbeatsApi {
 /** Without a heartbeat store (tests, dry runs, file checkpoints without ClickHouse) nothing beats. */
 export const noHeartbeats: HeartbeatsApi = {
   beat: () => Effect.void,
-  liveRuns: () => Effect.succeed(new Set<string>()),
+  liveRuns: () => Effect.succeed([]),
   latest: () => Effect.succeed([])
 }
 

@@ -5,7 +5,8 @@ import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
 import type { BackfillUnitRow, QuarantineRow } from "../domain/tables.js"
 import type { Selection, UnitWrite } from "../domain/units.js"
-import { claimed, formatShard, released, selectUnits } from "../domain/units.js"
+import { claimed, formatShard, inShard, released, selectUnits } from "../domain/units.js"
+import type { LiveRun } from "../services/Heartbeats.js"
 import { Heartbeats } from "../services/Heartbeats.js"
 import { Progress } from "../services/Progress.js"
 import type { RowSink } from "../services/RowSink.js"
@@ -43,6 +44,11 @@ export interface EngineOptions {
   readonly stallTimeout?: Duration.DurationInput
   /** Retries after stalls before the unit becomes error (default 3). */
   readonly stallRetries?: number
+  /**
+   * Whether the process behind a heartbeat still lives: false for a pid of this host that is gone (its
+   * units are taken back at once), undefined when it cannot tell (another host: the heartbeat decides).
+   */
+  readonly processAlive?: (host: string, pid: number) => boolean | undefined
   /** Pause between writing a claim and reading it back, longer than a claim takes to write (default 1 s). */
   readonly claimSettle?: Duration.DurationInput
 }
@@ -62,6 +68,8 @@ export interface RunSummary {
   readonly job: string
   readonly planned: number
   readonly selected: number
+  /** In-progress units of this shard left to other runs that still beat. */
+  readonly leftToLiveRuns: number
   readonly done: number
   readonly errors: number
   readonly rows: number
@@ -116,14 +124,18 @@ export const runJob = <R>(
       return yield* new UsageError({ message: `--since/--until: the units of ${job.name} are not dated; leave those flags out for this job` })
     }
     const heartbeats = yield* Heartbeats
+    // Other runs that still beat, less those the caller knows are dead (a crashed process on this host).
+    const others = (runs: ReadonlyArray<LiveRun>) =>
+      new Set(runs.filter((r) => r.run_id !== options.runId && options.processAlive?.(r.host, r.pid) !== false).map((r) => r.run_id))
     const startedS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    const live = yield* heartbeats.liveRuns(job.name, startedS - DEAD_AFTER_S).pipe(
-      Effect.catchAll((e) => Effect.as(Effect.logWarning(`cannot read heartbeats (${e.message}): taking every in_progress unit of this shard`), new Set<string>()))
+    const liveRuns = others(
+      yield* heartbeats.liveRuns(job.name, startedS - DEAD_AFTER_S).pipe(
+        Effect.catchAll((e) => Effect.as(Effect.logWarning(`cannot read heartbeats (${e.message}): taking every in_progress unit of this shard`), []))
+      )
     )
-    const liveRuns = new Set([...live].filter((r) => r !== options.runId))
-    const stillRunning = all.filter((u) => u.status === "in_progress" && liveRuns.has(u.run_id)).length
-    if (stillRunning > 0) {
-      yield* Effect.logInfo(`${stillRunning} in_progress units belong to runs that are still alive (${[...liveRuns].join(", ")}): leaving them to those runs`)
+    const leftToLiveRuns = all.filter((u) => u.status === "in_progress" && liveRuns.has(u.run_id) && inShard(options.selection.shard, u.shard_hash)).length
+    if (leftToLiveRuns > 0) {
+      yield* Effect.logInfo(`${leftToLiveRuns} in_progress units belong to runs that are still alive (${[...liveRuns].join(", ")}): leaving them to those runs`)
     }
     const span = job.span
     const unitSpan = span === undefined ? undefined : (u: BackfillUnitRow) => span({ unitKey: u.unit_key, payload: u.payload })
@@ -217,8 +229,7 @@ export const runJob = <R>(
           recheck === undefined ? Effect.succeed([]) : recheck(job.name, keys).pipe(Effect.retry(options.storeRetry ?? storeRetry))
         const othersAlive = Effect.gen(function* () {
           const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-          const runs = yield* heartbeats.liveRuns(job.name, nowS - DEAD_AFTER_S).pipe(Effect.orElseSucceed(() => liveRuns))
-          return new Set([...runs].filter((r) => r !== options.runId))
+          return yield* heartbeats.liveRuns(job.name, nowS - DEAD_AFTER_S).pipe(Effect.map(others), Effect.orElseSucceed(() => liveRuns))
         })
 
         // In a shared store another run may have taken a unit since this run loaded the plan, or may claim
@@ -352,6 +363,7 @@ export const runJob = <R>(
           job: job.name,
           planned: all.length,
           selected: selected.length,
+          leftToLiveRuns,
           done: counters.unitsDone,
           errors: counters.unitsError,
           rows: counters.rows,

@@ -19,6 +19,8 @@ export interface Migration {
 
 export interface MigrateResult {
   readonly applied: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  /** Tables of applied migrations that were missing and were created again. */
+  readonly recreated: ReadonlyArray<string>
   /** Versions recorded in the database that this build does not know (a newer polybackfill ran here). */
   readonly unknown: ReadonlyArray<number>
   readonly tables: ReadonlyArray<{ readonly name: string; readonly engine: string }>
@@ -31,6 +33,8 @@ const migrationsTable = (db: string) => `${db}.${TABLES.schemaMigrations}`
 
 export const createMigrationsTable = (db: string): string =>
   `CREATE TABLE IF NOT EXISTS ${migrationsTable(db)} (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version`
+
+const CREATE_IF_MISSING = /^\s*CREATE\s+(TABLE|VIEW)\s+IF\s+NOT\s+EXISTS\b/i
 
 const checkOrder = (migrations: ReadonlyArray<Migration>) =>
   migrations.every((m, i) => Number.isSafeInteger(m.version) && m.version > 0 && (i === 0 || m.version > migrations[i - 1]!.version))
@@ -63,6 +67,15 @@ export const migrate = (
     yield* clickhouse.command(`CREATE DATABASE IF NOT EXISTS ${db}`)
     yield* clickhouse.command(createMigrationsTable(db))
     const done = new Set(yield* appliedVersions)
+    // A table dropped after its migration ran comes back: the CREATE ... IF NOT EXISTS statements of
+    // applied migrations run again (a no-op for every table that is there).
+    const before = new Set((yield* listTables).map((t) => t.name))
+    for (const migration of migrations) {
+      if (!done.has(migration.version)) continue
+      for (const statement of migration.statements(db)) if (CREATE_IF_MISSING.test(statement)) yield* clickhouse.command(statement)
+    }
+    const recreated = (yield* listTables).map((t) => t.name).filter((name) => !before.has(name))
+    for (const name of recreated) yield* report(`recreated ${name}: it was missing although its migration had been applied`)
     const applied: Array<{ version: number; name: string }> = []
     for (const migration of migrations) {
       if (done.has(migration.version)) continue
@@ -76,5 +89,5 @@ export const migrate = (
     }
     const known = new Set(migrations.map((m) => m.version))
     const tables = yield* listTables
-    return { applied, unknown: [...done].filter((v) => !known.has(v)), tables }
+    return { applied, recreated, unknown: [...done].filter((v) => !known.has(v)), tables }
   })

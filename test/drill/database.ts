@@ -89,21 +89,6 @@ export const fillDuplicates = (clickhouse: ClickHouseApi): Effect.Effect<Duplica
     afterFinal: count(clickhouse, "SELECT count() - uniqExact(fill_id) AS n FROM clob_fills FINAL")
   })
 
-/** Whether some fills run still beat within `seconds` (by the server's clock, which the runs share). */
-export const freshHeartbeats = (clickhouse: ClickHouseApi, seconds: number) =>
-  count(clickhouse, `SELECT count() AS n FROM worker_heartbeats FINAL WHERE job = 'fills' AND updated_at >= now() - ${Math.floor(seconds)}`)
-
-/**
- * Fills units a run starting now would take: pending ones, and in_progress ones of runs whose
- * heartbeat is older than `deadAfterS` (dead runs; a run leaves the units of live ones alone).
- */
-export const takeableUnits = (clickhouse: ClickHouseApi, deadAfterS: number) =>
-  count(
-    clickhouse,
-    "SELECT count() AS n FROM backfill_units FINAL WHERE job = 'fills' AND (status = 'pending' OR (status = 'in_progress' AND run_id NOT IN " +
-      `(SELECT run_id FROM worker_heartbeats FINAL WHERE job = 'fills' AND updated_at >= now() - ${Math.floor(deadAfterS)})))`
-  )
-
 const markets = findJob("markets")!
 const fills = findJob("fills")!
 

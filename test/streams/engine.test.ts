@@ -226,12 +226,12 @@ describe("engine", () => {
       const asked: Array<number> = []
       const hb = Layer.succeed(Heartbeats, {
         beat: (row) => Effect.sync(() => void beats.push(row)),
-        liveRuns: (_job, sinceS) => Effect.sync(() => (asked.push(sinceS), new Set(["alive", "run-1"]))),
+        liveRuns: (_job, sinceS) => Effect.sync(() => (asked.push(sinceS), ["alive", "run-1"].map((run_id) => ({ run_id, host: "h", pid: 1 })))),
         latest: () => Effect.succeed([])
       })
       yield* TestClock.adjust("100 seconds")
       const exit = yield* runWithClock(runJob(fake.job, options()).pipe(Effect.provide(Layer.merge(processLayer(units, new MemoryTables()), hb))))
-      expect(Exit.isSuccess(exit) && exit.value.selected).toBe(3)
+      expect(Exit.isSuccess(exit) && exit.value).toMatchObject({ selected: 3, leftToLiveRuns: 1 })
       // At the start, then again before each claim.
       expect(asked[0]).toBe(100 - 30)
       expect(units.unit("fake", unitKey(0))).toMatchObject({ status: "in_progress", run_id: "alive" })
@@ -242,6 +242,28 @@ describe("engine", () => {
       expect(beats.at(-1)).toMatchObject({ units_done: 3, rows: 3 })
     }))
 
+  it.effect("a run whose process is known dead (same host, pid gone) is taken back at once, though its heartbeat is fresh", () =>
+    Effect.gen(function* () {
+      const fake = fakeJob({ units: 2, pages: 1, rowsPerPage: 1 })
+      const units = new MemoryUnits()
+      yield* planned(fake.job, units)
+      yield* Effect.provide(
+        Effect.flatMap(UnitStore, (s) => s.save([{ ...units.unit("fake", unitKey(0))!, status: "in_progress", run_id: "crashed" }])),
+        layerUnitsMemory(units)
+      )
+      const hb = Layer.succeed(Heartbeats, {
+        beat: () => Effect.void,
+        liveRuns: () => Effect.succeed([{ run_id: "crashed", host: "here", pid: 4242 }]),
+        latest: () => Effect.succeed([])
+      })
+      const asked: Array<string> = []
+      const processAlive = (host: string, pid: number) => (asked.push(`${host}:${pid}`), host === "here" ? false : undefined)
+      const exit = yield* runWithClock(runJob(fake.job, options({ processAlive })).pipe(Effect.provide(Layer.merge(processLayer(units, new MemoryTables()), hb))))
+      expect(Exit.isSuccess(exit) && exit.value).toMatchObject({ selected: 2, done: 2, leftToLiveRuns: 0 })
+      expect(asked[0]).toBe("here:4242")
+      expect(units.unit("fake", unitKey(0))).toMatchObject({ status: "done", run_id: "run-1" })
+    }))
+
   it.effect("a heartbeat every 10 s while the run lasts", () =>
     Effect.gen(function* () {
       const fake = fakeJob({ units: 2, pages: 3, rowsPerPage: 1, pageDelay: "10 seconds" })
@@ -250,7 +272,7 @@ describe("engine", () => {
       const beats: Array<number> = []
       const hb = Layer.succeed(Heartbeats, {
         beat: (row) => Effect.sync(() => void beats.push(row.updated_at)),
-        liveRuns: () => Effect.succeed(new Set<string>()),
+        liveRuns: () => Effect.succeed([]),
         latest: () => Effect.succeed([])
       })
       const fiber = yield* Effect.fork(runJob(fake.job, options()).pipe(Effect.provide(Layer.merge(processLayer(units, new MemoryTables()), hb))))

@@ -97,6 +97,20 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       expect(yield* appliedVersions).toEqual([1])
     }))
 
+  it.effect("a table dropped after its migration ran is created again by the next migrate, and reported", () =>
+    Effect.gen(function* () {
+      yield* migrate(MIGRATIONS, silent)
+      const clickhouse = yield* ClickHouse
+      yield* clickhouse.command(`DROP TABLE ${TABLES.clobFills}`)
+      const lines: Array<string> = []
+      const again = yield* migrate(MIGRATIONS, (line) => Effect.sync(() => lines.push(line)))
+      expect(again.applied).toEqual([])
+      expect(again.recreated).toEqual([TABLES.clobFills])
+      expect(lines).toEqual([`recreated ${TABLES.clobFills}: it was missing although its migration had been applied`])
+      expect(again.tables.map((t) => t.name)).toContain(TABLES.clobFills)
+      expect((yield* migrate(MIGRATIONS, silent)).recreated).toEqual([])
+    }))
+
   it.effect("every table has exactly the columns of its row type in src/domain/tables.ts", () =>
     Effect.gen(function* () {
       const clickhouse = yield* ClickHouse
