@@ -4,7 +4,8 @@ import { describeExit, runCliToEnd, tail } from "./child.js"
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, scenario, simulator } from "./common.js"
 import { drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
-import { compareFills, countByMarket, describeComparison, doneWithoutRows, fillTruths, readFills } from "./groundTruth.js"
+import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 const QuarantineRow = Schema.Struct({ job: Schema.String, unit_key: Schema.String, source: Schema.String, reason: Schema.String, raw: Schema.String })
 

@@ -5,7 +5,8 @@ import { describeExit, runCliToEnd, spawnCli, tail, waitWhileRunning } from "./c
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { doneUnits, drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
-import { compareFills, countByMarket, describeComparison, doneWithoutRows, fillTruths, readFills } from "./groundTruth.js"
+import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 /** Enough units that every kill lands mid-run (each run is killed after at most 30 more units are done). */
 export const killWorldMarkets = (options: Pick<DrillOptions, "markets" | "kills">) => Math.max(options.markets, 40 * options.kills + 200)

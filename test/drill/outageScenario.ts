@@ -7,7 +7,8 @@ import { awaitExit, describeExit, spawnCli, tail, waitWhileRunning } from "./chi
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { doneUnits, drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine, whileUnreachable } from "./database.js"
-import { compareFills, countByMarket, describeComparison, doneWithoutRows, fillTruths, readFills } from "./groundTruth.js"
+import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 /** A ClickHouse of the drill's own (never the shared one), in a temporary state dir, stopped at the end. */
 const ownServer = Effect.gen(function* () {

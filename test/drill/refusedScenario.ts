@@ -3,7 +3,8 @@ import { describeExit, runCliToEnd, tail } from "./child.js"
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { count, drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
-import { compareFills, describeComparison, fillTruths, readFills } from "./groundTruth.js"
+import { compareFills, describeComparison } from "./groundTruth.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 /**
  * Scenario 5: ClickHouse refuses the inserts (clob_fills dropped after the plan). The run must fail

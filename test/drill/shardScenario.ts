@@ -4,7 +4,8 @@ import { awaitExit, describeExit, spawnCli, tail } from "./child.js"
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
-import { compareFills, countByMarket, describeComparison, fillTruths, readFills } from "./groundTruth.js"
+import { compareFills, countByMarket, describeComparison } from "./groundTruth.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 const SHARDS = 3
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)

@@ -14,14 +14,14 @@ import { layerClickHouse as layerUnits } from "../../src/layers/UnitStoreClickHo
 import { ClickHouse } from "../../src/services/ClickHouse.js"
 import { Sources } from "../../src/services/Sources.js"
 import { UnitStore } from "../../src/services/UnitStore.js"
-import type { SimulatorHandle } from "../../src/simulator/index.js"
-import { fillTruthsOfMarket, marketTruths, startSimulator } from "../../src/simulator/index.js"
+import { marketTruths, startSimulator } from "../../src/simulator/index.js"
 import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
 import { findJob } from "../../src/streams/jobs/index.js"
 import { migrate } from "../../src/streams/migrate.js"
 import { planJob } from "../../src/streams/plan.js"
 import { layerTestClickHouse, testServerUrl } from "../support/clickhouse.js"
+import { fillTruths, readFills } from "../support/fills.js"
 
 const WORLD = { seed: 11, markets: 80, wallets: 40, from: "2026-04-21", to: "2026-05-03", fills: 3000 } as const
 const markets = findJob("markets")!
@@ -37,48 +37,10 @@ const engineOptions = (runId: string): EngineOptions => ({
 })
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
-const FillRow = Schema.Struct({
-  fill_id: Schema.String,
-  tx_hash: Schema.String,
-  order_hash: Schema.String,
-  log_index: N,
-  block_number: N,
-  timestamp: N,
-  exchange: Schema.String,
-  era: Schema.String,
-  maker: Schema.String,
-  taker: Schema.String,
-  maker_asset_id: Schema.String,
-  taker_asset_id: Schema.String,
-  maker_amount_filled: Schema.String,
-  taker_amount_filled: Schema.String,
-  fee: Schema.String,
-  wallet: Schema.String,
-  side: Schema.String,
-  token_id: Schema.String,
-  condition_id: Schema.String,
-  outcome_index: N,
-  price: N,
-  size: N,
-  usdc: N,
-  is_taker_leg: N,
-  source: Schema.String
-})
-const FILL_SQL =
-  "SELECT fill_id, tx_hash, order_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, exchange, era, maker, taker, " +
-  "maker_asset_id, taker_asset_id, toString(maker_amount_filled) AS maker_amount_filled, toString(taker_amount_filled) AS taker_amount_filled, " +
-  "toString(fee) AS fee, wallet, side, token_id, condition_id, outcome_index, price, size, usdc, is_taker_leg, source FROM clob_fills FINAL ORDER BY fill_id"
-
 const FLOAT_COLUMNS = ["price", "size", "usdc"] as const
 const exactColumns = <T extends Record<(typeof FLOAT_COLUMNS)[number], number>>(row: T) => {
   const { price: _p, size: _s, usdc: _u, ...rest } = row
   return rest
-}
-
-const truthFills = (sim: SimulatorHandle) => {
-  const all = []
-  for (let i = 0; i < sim.world.marketCount; i++) all.push(...fillTruthsOfMarket(sim.world, i, "goldsky"))
-  return all.sort((a, b) => (a.fill_id < b.fill_id ? -1 : 1))
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
@@ -164,8 +126,8 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
           expect(f.errors).toBe(0)
           expect(f.selected).toBe(sim.world.marketCount - afterKill)
 
-          const truth = truthFills(sim)
-          const rows = yield* clickhouse.query(FILL_SQL, FillRow)
+          const truth = fillTruths(sim.world)
+          const rows = yield* readFills(clickhouse)
           expect(rows.length).toBe(truth.length)
           expect(rows.map(exactColumns)).toEqual(truth.map(exactColumns))
           // 18.16 parses decimal text into the neighbouring double at times (3.53 -> 3.5300000000000002).
@@ -189,7 +151,7 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
           const replanned = yield* planJob(fills, { rebuild: false })
           expect(replanned).toMatchObject({ added: 0, kept: sim.world.marketCount })
           expect((yield* Effect.flatMap(UnitStore, (s) => s.load("fills"))).every((u) => u.status === "done")).toBe(true)
-          expect((yield* clickhouse.query(FILL_SQL, FillRow)).map(exactColumns)).toEqual(truth.map(exactColumns))
+          expect((yield* readFills(clickhouse)).map(exactColumns)).toEqual(truth.map(exactColumns))
         }).pipe(Effect.provide(layers))
       }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("engine_e2e"))),
     120_000
