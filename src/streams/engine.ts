@@ -5,7 +5,7 @@ import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
 import type { BackfillUnitRow, QuarantineRow } from "../domain/tables.js"
 import type { Selection, UnitWrite } from "../domain/units.js"
-import { claimed, formatShard, inShard, released, selectUnits } from "../domain/units.js"
+import { inShard, released, selectUnits } from "../domain/units.js"
 import type { LiveRun } from "../services/Heartbeats.js"
 import { Heartbeats } from "../services/Heartbeats.js"
 import { Progress } from "../services/Progress.js"
@@ -14,7 +14,9 @@ import type { UnitStoreError } from "../services/UnitStore.js"
 import { UnitStore } from "../services/UnitStore.js"
 import { waiting } from "../services/Waiting.js"
 import type { RunCounters, UnitRun, Marker } from "./checkpoint.js"
-import { emptyCounters, makeCheckpointer, unitRun } from "./checkpoint.js"
+import { emptyCounters, makeCheckpointer } from "./checkpoint.js"
+import { makeClaimer } from "./claims.js"
+import { DEAD_AFTER_S, startHeartbeats } from "./heartbeat.js"
 import type { Job, Page, TableRows } from "./Job.js"
 import type { SinkOptions } from "./sink.js"
 import { makeSink, SinkStopped } from "./sink.js"
@@ -60,9 +62,6 @@ const CLAIMS_AHEAD = 4
 export const DEFAULT_STALL_TIMEOUT = Duration.seconds(60)
 export const DEFAULT_STALL_RETRIES = 3
 
-/** Heartbeat period; a run silent for three periods is dead and its in_progress units are taken back. */
-export const HEARTBEAT_EVERY_S = 10
-export const DEAD_AFTER_S = 3 * HEARTBEAT_EVERY_S
 
 export interface RunSummary {
   readonly job: string
@@ -172,30 +171,17 @@ export const runJob = <R>(
         })
         yield* progress.track(snapshot)
 
-        const beat = Effect.gen(function* () {
-          const nowMs = yield* Clock.currentTimeMillis
-          const g = options.governorStats === undefined ? undefined : yield* options.governorStats
-          const seconds = (nowMs - startedAt) / 1000
-          yield* heartbeats.beat({
-            job: job.name,
-            run_id: options.runId,
-            host: options.identity?.host ?? "",
-            pid: options.identity?.pid ?? 0,
-            shard: formatShard(options.selection.shard),
-            workers_limit: g?.limit ?? workers,
-            in_flight: g?.inFlight ?? counters.unitsInFlight,
-            units_in_flight: counters.unitsInFlight,
-            units_done: counters.unitsDone,
-            rows: counters.rows,
-            rows_per_sec: seconds > 0 ? counters.rows / seconds : 0,
-            rate_limited_share: g?.rateLimitedShare ?? 0,
-            started_at: Math.floor(startedAt / 1000),
-            updated_at: Math.floor(nowMs / 1000)
-          })
-        }).pipe(Effect.catchAll((e) => Effect.logWarning(`heartbeat not written: ${e.message}`)))
-        yield* beat
-        yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(Duration.seconds(HEARTBEAT_EVERY_S)), beat)))
-        yield* Effect.addFinalizer(() => beat)
+        yield* startHeartbeats({
+          heartbeats,
+          job: job.name,
+          runId: options.runId,
+          identity: options.identity,
+          shard: options.selection.shard,
+          workers,
+          startedAtMs: startedAt,
+          counters,
+          governorStats: options.governorStats
+        })
 
         // Runs before the sink's fibers stop (finalizers run in reverse order), so it can still flush.
         yield* Effect.addFinalizer((exit) =>
@@ -224,38 +210,20 @@ export const runJob = <R>(
               }).pipe(Effect.catchAllDefect(() => Effect.void))
         )
 
-        const recheck = store.loadKeys
-        const reread = (keys: ReadonlyArray<string>) =>
-          recheck === undefined ? Effect.succeed([]) : recheck(job.name, keys).pipe(Effect.retry(options.storeRetry ?? storeRetry))
-        const othersAlive = Effect.gen(function* () {
-          const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-          return yield* heartbeats.liveRuns(job.name, nowS - DEAD_AFTER_S).pipe(Effect.map(others), Effect.orElseSucceed(() => liveRuns))
+        const claim = makeClaimer({
+          job: job.name,
+          runId: options.runId,
+          store,
+          selection: options.selection,
+          span: unitSpan,
+          othersAlive: Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+            heartbeats.liveRuns(job.name, Math.floor(nowMs / 1000) - DEAD_AFTER_S).pipe(Effect.map(others), Effect.orElseSucceed(() => liveRuns))
+          ),
+          save,
+          retry: options.storeRetry ?? storeRetry,
+          settle: options.claimSettle ?? DEFAULT_CLAIM_SETTLE,
+          active
         })
-
-        // In a shared store another run may have taken a unit since this run loaded the plan, or may claim
-        // it at the same moment: each chunk is re-read before the claim, and after a pause the claims this
-        // run lost (a later claim wins) are left to their winner. Uninterruptible: a claim that reached the
-        // store is always tracked, so a stop releases it.
-        const claim = (chunk: ReadonlyArray<BackfillUnitRow>) =>
-          Effect.uninterruptible(Effect.gen(function* () {
-            const rows = recheck === undefined
-              ? chunk
-              : selectUnits(yield* reread(chunk.map((u) => u.unit_key)), { ...options.selection, skip: 0, limit: undefined, liveRuns: yield* othersAlive }, unitSpan)
-            const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-            const runs = rows.map((row) => unitRun(claimed(row, options.runId, nowS), nowS * 1000))
-            yield* save(runs.map((u) => u.row))
-            for (const u of runs) active.set(u.key, u)
-            if (recheck === undefined || runs.length === 0) return runs
-            yield* Effect.sleep(options.claimSettle ?? DEFAULT_CLAIM_SETTLE)
-            const ours = new Set(
-              (yield* reread(runs.map((u) => u.key))).filter((r) => r.status === "in_progress" && r.run_id === options.runId).map((r) => r.unit_key)
-            )
-            const lost = runs.filter((u) => !ours.has(u.key))
-            for (const u of lost) active.delete(u.key)
-            if (lost.length > 0) yield* Effect.logInfo(`${lost.length} units were claimed by another run at the same moment: left to it`)
-            if (rows.length < chunk.length) yield* Effect.logDebug(`${chunk.length - rows.length} units were taken by other runs since this run started`)
-            return runs.filter((u) => ours.has(u.key))
-          }))
 
         const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {
           let ended = false

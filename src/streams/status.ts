@@ -2,7 +2,7 @@ import { Clock, Effect } from "effect"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import type { BackfillUnitRow, UnitStatus, WorkerHeartbeatRow } from "../domain/tables.js"
 import { Heartbeats } from "../services/Heartbeats.js"
-import { DEAD_AFTER_S } from "./engine.js"
+import { DEAD_AFTER_S } from "./heartbeat.js"
 import type { UnitStoreError } from "../services/UnitStore.js"
 import { UnitStore } from "../services/UnitStore.js"
 

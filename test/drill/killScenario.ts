@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Rng } from "../../src/domain/prng.js"
-import { DEAD_AFTER_S } from "../../src/streams/engine.js"
+import { DEAD_AFTER_S } from "../../src/streams/heartbeat.js"
 import { describeExit, runCliToEnd, spawnCli, tail, waitWhileRunning } from "./child.js"
 import type { DrillOptions, ScenarioOutcome } from "./common.js"
 import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"

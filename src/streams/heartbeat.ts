@@ -1,0 +1,56 @@
+import type { Scope } from "effect"
+import { Clock, Duration, Effect } from "effect"
+import type { Shard } from "../domain/units.js"
+import { formatShard } from "../domain/units.js"
+import type { HeartbeatsApi } from "../services/Heartbeats.js"
+import type { RunCounters } from "./checkpoint.js"
+
+/** Heartbeat period; a run silent for three periods is dead and its in_progress units are taken back. */
+export const HEARTBEAT_EVERY_S = 10
+export const DEAD_AFTER_S = 3 * HEARTBEAT_EVERY_S
+
+export interface HeartbeatDeps {
+  readonly heartbeats: HeartbeatsApi
+  readonly job: string
+  readonly runId: string
+  readonly identity: { readonly host: string; readonly pid: number } | undefined
+  readonly shard: Shard
+  readonly workers: number
+  readonly startedAtMs: number
+  readonly counters: RunCounters
+  readonly governorStats: Effect.Effect<{ readonly limit: number; readonly inFlight: number; readonly rateLimitedShare: number }> | undefined
+}
+
+/**
+ * Writes this run's heartbeat now, every HEARTBEAT_EVERY_S while the scope lasts, and once more with
+ * the final counts when it closes. A heartbeat that cannot be written is a warning, never a failure.
+ */
+export const startHeartbeats = (d: HeartbeatDeps): Effect.Effect<void, never, Scope.Scope> => {
+  const beat = Effect.gen(function* () {
+    const nowMs = yield* Clock.currentTimeMillis
+    const g = d.governorStats === undefined ? undefined : yield* d.governorStats
+    const seconds = (nowMs - d.startedAtMs) / 1000
+    const c = d.counters
+    yield* d.heartbeats.beat({
+      job: d.job,
+      run_id: d.runId,
+      host: d.identity?.host ?? "",
+      pid: d.identity?.pid ?? 0,
+      shard: formatShard(d.shard),
+      workers_limit: g?.limit ?? d.workers,
+      in_flight: g?.inFlight ?? c.unitsInFlight,
+      units_in_flight: c.unitsInFlight,
+      units_done: c.unitsDone,
+      rows: c.rows,
+      rows_per_sec: seconds > 0 ? c.rows / seconds : 0,
+      rate_limited_share: g?.rateLimitedShare ?? 0,
+      started_at: Math.floor(d.startedAtMs / 1000),
+      updated_at: Math.floor(nowMs / 1000)
+    })
+  }).pipe(Effect.catchAll((e) => Effect.logWarning(`heartbeat not written: ${e.message}`)))
+  return Effect.gen(function* () {
+    yield* beat
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(Duration.seconds(HEARTBEAT_EVERY_S)), beat)))
+    yield* Effect.addFinalizer(() => beat)
+  })
+}
