@@ -3,6 +3,7 @@ import { Cause, Clock, Effect } from "effect"
 import type { LatencyRange } from "../../src/simulator/config.js"
 import type { Knobs, SimulatorHandle, SimulatorOptions, WorldOptions } from "../../src/simulator/index.js"
 import { startSimulator } from "../../src/simulator/index.js"
+import type { FillComparison } from "./groundTruth.js"
 import type { DrillResult } from "./table.js"
 
 export interface DrillOptions {
@@ -89,3 +90,20 @@ export class Checks {
     return this.failed.join("; ")
   }
 }
+
+/** The row of a scenario that ends comparing clob_fills with the truth: "not exact" unless every check passed. */
+export const comparedOutcome = (
+  comparison: FillComparison,
+  dups: { readonly beforeFinal: number; readonly afterFinal: number },
+  checks: Checks,
+  outcome: string,
+  detail: string
+): ScenarioOutcome => ({
+  expected: comparison.expected,
+  found: comparison.found,
+  duplicatesBeforeFinal: dups.beforeFinal,
+  duplicatesAfterFinal: dups.afterFinal,
+  passed: checks.passed,
+  outcome: checks.passed ? outcome : "not exact",
+  detail: detail + (checks.passed ? "" : `. FAILED: ${checks.failures}`)
+})

@@ -1,8 +1,8 @@
 import { Effect, Schema } from "effect"
 import { profileKnobs } from "../../src/simulator/index.js"
 import { describeExit, runCliToEnd, tail } from "./child.js"
-import type { DrillOptions, ScenarioOutcome } from "./common.js"
-import { Checks, drillWorld, scenario, simulator } from "./common.js"
+import type { DrillOptions } from "./common.js"
+import { Checks, comparedOutcome, drillWorld, scenario, simulator } from "./common.js"
 import { drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
 import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
 import { fillTruths, readFills } from "../support/fills.js"
@@ -82,18 +82,14 @@ export const harshScenario = (options: DrillOptions) =>
       const t = served.totals
       const faults = `the simulator answered ${t["requests"]} requests with ${t["errors"]} 5xx, ${t["rateLimited"]} 429, ${t["hangs"]} hangs, ${t["truncated"]} truncated and ${t["malformed"]} malformed pages`
       const reasons = [...new Set(quarantined.map((q) => q.reason.replace(/: .*$/, "")))].join(", ")
-      return {
-        expected: comparison.expected,
-        found: comparison.found,
-        duplicatesBeforeFinal: dups.beforeFinal,
-        duplicatesAfterFinal: dups.afterFinal,
-        passed: checks.passed,
-        outcome: checks.passed ? `exact, ${quarantined.length} quarantined` : "not exact",
-        detail:
+      return comparedOutcome(
+        comparison,
+        dups,
+        checks,
+        `exact, ${quarantined.length} quarantined`,
           `${units} units, ${truth.length} fills in the truth; ${faults}; ${runs.join("; ")}; ${quarantined.length} rows in quarantine ` +
           `(${reasons}; each with its unit), ${comparison.excusedButFound} of them also arrived intact on a later fetch; ` +
-          `expected = truth minus the ${comparison.expected === truth.length ? 0 : truth.length - comparison.expected} fills only seen malformed; ${describeComparison(comparison)}` +
-          (checks.passed ? "" : `. FAILED: ${checks.failures}`)
-      } satisfies ScenarioOutcome
+          `expected = truth minus the ${comparison.expected === truth.length ? 0 : truth.length - comparison.expected} fills only seen malformed; ${describeComparison(comparison)}`
+      )
     })
   )

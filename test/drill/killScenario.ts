@@ -2,8 +2,8 @@ import { Effect } from "effect"
 import { Rng } from "../../src/domain/prng.js"
 import { DEAD_AFTER_S } from "../../src/streams/heartbeat.js"
 import { describeExit, runCliToEnd, spawnCli, tail, waitWhileRunning } from "./child.js"
-import type { DrillOptions, ScenarioOutcome } from "./common.js"
-import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
+import type { DrillOptions } from "./common.js"
+import { Checks, comparedOutcome, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { doneUnits, drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
 import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
 import { fillTruths, readFills } from "../support/fills.js"
@@ -75,19 +75,15 @@ export const killScenario = (options: DrillOptions) =>
       checks.check(comparison.exact, describeComparison(comparison))
       const dups = yield* fillDuplicates(clickhouse)
       checks.check(dups.afterFinal === 0, `${dups.afterFinal} duplicate fill ids under FINAL`)
-      return {
-        expected: comparison.expected,
-        found: comparison.found,
-        duplicatesBeforeFinal: dups.beforeFinal,
-        duplicatesAfterFinal: dups.afterFinal,
-        passed: checks.passed,
-        outcome: checks.passed ? `exact after ${kills.length} kills` : "not exact",
-        detail:
+      return comparedOutcome(
+        comparison,
+        dups,
+        checks,
+        `exact after ${kills.length} kills`,
           `${units} units; killed after ${kills.join(", ")} more units done (seed ${options.seed})` +
           `${selfEnded.length > 0 ? `, ${selfEnded.join(", ")}` : ""}` +
           `; ${stranded} units left in_progress by the killed runs were taken back by the final run at once ` +
-          `(same host, pid gone; no wait for the ${DEAD_AFTER_S} s heartbeat timeout); ${describeComparison(comparison)}` +
-          (checks.passed ? "" : `. FAILED: ${checks.failures}`)
-      } satisfies ScenarioOutcome
+          `(same host, pid gone; no wait for the ${DEAD_AFTER_S} s heartbeat timeout); ${describeComparison(comparison)}`
+      )
     })
   )

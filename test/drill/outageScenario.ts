@@ -4,8 +4,8 @@ import { join } from "node:path"
 import { Clock, Duration, Effect } from "effect"
 import { ensureLocalClickHouse, stopLocalClickHouse } from "../../src/layers/LocalClickHouse.js"
 import { awaitExit, describeExit, spawnCli, tail, waitWhileRunning } from "./child.js"
-import type { DrillOptions, ScenarioOutcome } from "./common.js"
-import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
+import type { DrillOptions } from "./common.js"
+import { Checks, comparedOutcome, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { doneUnits, drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine, whileUnreachable } from "./database.js"
 import { compareFills, countByMarket, describeComparison, doneWithoutRows } from "./groundTruth.js"
 import { fillTruths, readFills } from "../support/fills.js"
@@ -82,19 +82,15 @@ export const outageScenario = (options: DrillOptions) =>
           const dups = yield* fillDuplicates(ch)
           checks.check(dups.afterFinal === 0, `${dups.afterFinal} duplicate fill ids under FINAL`)
           const said = (unreachableLines[0] ?? "").replace(/^.*message="?/, "").replace(/"?\s*$/, "").slice(0, 160)
-          return {
-            expected: comparison.expected,
-            found: comparison.found,
-            duplicatesBeforeFinal: dups.beforeFinal,
-            duplicatesAfterFinal: dups.afterFinal,
-            passed: checks.passed,
-            outcome: checks.passed ? "waited, resumed, exact" : "not exact",
-            detail:
+          return comparedOutcome(
+            comparison,
+            dups,
+            checks,
+            "waited, resumed, exact",
               `${units} units, ClickHouse stopped (${stopped._tag === "Stopped" && stopped.forced ? "SIGKILL after 1 s of SIGTERM" : "SIGTERM"}) with ${atStop} done and back on the same port ${((upAt - downAt) / 1000).toFixed(0)} s later; ` +
               `the run logged ${retries} "failed, retrying" warnings (${unreachableLines.length} saying e.g. "${said}"), exited 0 by itself; ` +
-              `no done unit lacked rows at restart or at the end; ${describeComparison(comparison)}` +
-              (checks.passed ? "" : `. FAILED: ${checks.failures}`)
-          } satisfies ScenarioOutcome
+              `no done unit lacked rows at restart or at the end; ${describeComparison(comparison)}`
+          )
         })
       )
     })

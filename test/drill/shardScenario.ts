@@ -1,8 +1,8 @@
 import { Effect, Schema } from "effect"
 import { inShard, shardHash } from "../../src/domain/units.js"
 import { awaitExit, describeExit, spawnCli, tail } from "./child.js"
-import type { DrillOptions, ScenarioOutcome } from "./common.js"
-import { Checks, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
+import type { DrillOptions } from "./common.js"
+import { Checks, comparedOutcome, drillWorld, goldskyLatency, scenario, simulator } from "./common.js"
 import { drillDatabaseName, fillDuplicates, fillUnits, openDatabase, prepareFills, statusLine } from "./database.js"
 import { compareFills, countByMarket, describeComparison } from "./groundTruth.js"
 import { fillTruths, readFills } from "../support/fills.js"
@@ -50,18 +50,14 @@ export const shardScenario = (options: DrillOptions) =>
       const dups = yield* fillDuplicates(clickhouse)
       checks.check(dups.afterFinal === 0, `${dups.afterFinal} duplicate fill ids under FINAL`)
       checks.check(dups.beforeFinal === 0, `${dups.beforeFinal} fills inserted twice`)
-      return {
-        expected: comparison.expected,
-        found: comparison.found,
-        duplicatesBeforeFinal: dups.beforeFinal,
-        duplicatesAfterFinal: dups.afterFinal,
-        passed: checks.passed,
-        outcome: checks.passed ? "union exact, none done twice" : "not exact",
-        detail:
+      return comparedOutcome(
+        comparison,
+        dups,
+        checks,
+        "union exact, none done twice",
           `${units} units split ${perShard.join("/")} by shardHash; the three processes (exits ${exits.map((e) => e.code).join(", ")}) ` +
           `reported ${doneBy.join("+")} units done in their heartbeats; every unit's final run_id is its shard's process, ` +
-          `with its market's row count and 1 attempt; no fill inserted twice; ${describeComparison(comparison)}` +
-          (checks.passed ? "" : `. FAILED: ${checks.failures}`)
-      } satisfies ScenarioOutcome
+          `with its market's row count and 1 attempt; no fill inserted twice; ${describeComparison(comparison)}`
+      )
     })
   )
