@@ -13,7 +13,7 @@ import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClic
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { Sources } from "../services/Sources.js"
-import { layerSimulator, SimulatorServer } from "../simulator/server.js"
+import { layerSimulator, SimulatorServer, simulatorSources } from "../simulator/server.js"
 import type { DemoReport } from "../streams/demo.js"
 import { emptyDatabase, EXAMPLE_QUERIES, runDemo } from "../streams/demo.js"
 import { formatSummary } from "../streams/engine.js"
@@ -108,7 +108,7 @@ const demo = (opts: DemoOptions) =>
       layerUnitsClickHouse,
       layerRowSinkClickHouse,
       layerProgress,
-      layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(opts.workers))
+      layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(opts.workers))
     )
     const report = yield* runDemo(JOBS, {
       runId: newRunId(),

@@ -3,7 +3,7 @@
  * `layerSimulator(options)` (Layer, SimulatorServer tag) or `startSimulator(options)` (Promise), and
  * check results against the ground truth functions, which read the world's ledger directly.
  */
-export { layerSimulator, PATHS, resolveWorld, SimulatorServer, startSimulator } from "./server.js"
+export { layerSimulator, PATHS, resolveWorld, SimulatorServer, simulatorSources, startSimulator } from "./server.js"
 export type { SimulatorHandle, SimulatorOptions } from "./server.js"
 export { parseDay, parseLatency, parseRateLimit, parseRateSchedule, profileKnobs, worldConfig } from "./config.js"
 export type { Caps, Faults, Family, Knobs, Profile, RateLimitRule, RateSchedule, WorldConfig, WorldOptions } from "./config.js"

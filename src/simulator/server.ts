@@ -26,6 +26,7 @@ import { handleRpc, rpcMethodsOf } from "./rpc.js"
 import { SimStats } from "./stats.js"
 import { walletIndexAsync } from "./walletIndex.js"
 import { World } from "./world.js"
+import type { SourceUrls } from "../domain/settings.js"
 
 /** Where each simulated API lives under the server's base URL. */
 export const PATHS = {
@@ -55,6 +56,14 @@ export interface SimulatorHandle {
 }
 
 export class SimulatorServer extends Context.Tag("polybackfill/SimulatorServer")<SimulatorServer, SimulatorHandle>() {}
+
+/** The source URLs a client passes as --gamma-url, --data-api-url, --goldsky-url and --rpc-url. */
+export const simulatorSources = (sim: SimulatorHandle): SourceUrls => ({
+  gamma: sim.gammaUrl,
+  dataApi: sim.dataApiUrl,
+  goldsky: sim.goldskyUrl,
+  rpc: [sim.rpcUrl]
+})
 
 export interface SimulatorOptions {
   readonly world?: World | WorldConfig | WorldOptions

@@ -15,6 +15,7 @@ import type { ClickHouseApi } from "../../src/services/ClickHouse.js"
 import { ClickHouse } from "../../src/services/ClickHouse.js"
 import { Sources } from "../../src/services/Sources.js"
 import type { SimulatorHandle } from "../../src/simulator/index.js"
+import { simulatorSources } from "../../src/simulator/index.js"
 import { runJob } from "../../src/streams/engine.js"
 import { findJob } from "../../src/streams/jobs/index.js"
 import { migrate } from "../../src/streams/migrate.js"
@@ -101,7 +102,7 @@ export const prepareFills = (clickhouse: ClickHouseApi, sim: SimulatorHandle): E
     layerUnits,
     layerRowSink,
     layerSilent,
-    layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(8))
+    layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(8))
   ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
   // The unit store checks for its table when built: migrate first, then build the layers.
   const planAndRun = Effect.gen(function* () {

@@ -14,7 +14,7 @@ import { layerClickHouse as layerUnits } from "../../src/layers/UnitStoreClickHo
 import { ClickHouse } from "../../src/services/ClickHouse.js"
 import { Sources } from "../../src/services/Sources.js"
 import { UnitStore } from "../../src/services/UnitStore.js"
-import { marketTruths, startSimulator } from "../../src/simulator/index.js"
+import { marketTruths, simulatorSources, startSimulator } from "../../src/simulator/index.js"
 import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
 import { findJob } from "../../src/streams/jobs/index.js"
@@ -83,7 +83,7 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
           layerUnits,
           layerRowSink,
           layerSilent,
-          layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(8))
+          layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(8))
         ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
         const count = (sql: string) => Effect.map(clickhouse.query(sql, Schema.Struct({ n: N })), (r) => r[0]?.n ?? 0)
 
@@ -163,7 +163,7 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, () => Effect.void)
       const count = (sql: string) => Effect.map(clickhouse.query(sql, Schema.Struct({ n: N })), (r) => r[0]?.n ?? 0)
-      const env = layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(4))
+      const env = layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(4))
       yield* planJob(markets, { rebuild: false }).pipe(Effect.provide(Layer.mergeAll(layerUnits, env)))
       const lines: Array<string> = []
       const dry = Layer.mergeAll(

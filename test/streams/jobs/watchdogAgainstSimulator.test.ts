@@ -10,7 +10,7 @@ import { layerClickHouse as layerUnits } from "../../../src/layers/UnitStoreClic
 import { ClickHouse } from "../../../src/services/ClickHouse.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
 import { Sources } from "../../../src/services/Sources.js"
-import { fillTruthsOfMarket, profileKnobs } from "../../../src/simulator/index.js"
+import { fillTruthsOfMarket, profileKnobs, simulatorSources } from "../../../src/simulator/index.js"
 import { runJob } from "../../../src/streams/engine.js"
 import { makeFillsJob } from "../../../src/streams/jobs/fills.js"
 import { marketsJob } from "../../../src/streams/jobs/markets.js"
@@ -41,7 +41,7 @@ describe("stall watchdog against simulator hangs (real HTTP, real ClickHouse)", 
         layerSilent,
         logger,
         Layer.succeed(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, timeout: Duration.minutes(5) }),
-        layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerFixed(6))
+        layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(6))
       ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
       const fills = makeFillsJob({ pageSize: 25 })
       const options = (runId: string) => ({
