@@ -7,6 +7,7 @@ import type { TokenMap } from "../../domain/fills.js"
 import { deriveFillV1 } from "../../domain/fills.js"
 import { GOLDSKY_PAGE_SIZE, nextFillCursor, OrderFilledEvent } from "../../domain/goldsky.js"
 import { TABLES } from "../../domain/tables.js"
+import type { ClobFillRow } from "../../domain/tables.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
 import { GoldskySource } from "../../services/GoldskySource.js"
 import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
@@ -75,7 +76,7 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
     const goldsky = yield* GoldskySource
     const events = yield* goldsky.orderFilledEvents(market.tokenIds, cursor, pageSize)
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    const fills: Array<Record<string, unknown>> = []
+    const fills: Array<ClobFillRow> = []
     const quarantine: Array<Page["quarantine"][number]> = []
     for (const raw of events) {
       const decoded = decodeEvent(raw)
@@ -84,7 +85,24 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
         continue
       }
       const e = decoded.right
-      fills.push({ ...deriveFillV1({ ...e, txHash: e.transactionHash, timestamp: Number(e.timestamp) }, tokens, "goldsky", now) })
+      const fill: ClobFillRow = deriveFillV1(
+        {
+          txHash: e.transactionHash,
+          orderHash: e.orderHash,
+          timestamp: Number(e.timestamp),
+          maker: e.maker,
+          taker: e.taker,
+          makerAssetId: e.makerAssetId,
+          takerAssetId: e.takerAssetId,
+          makerAmountFilled: e.makerAmountFilled,
+          takerAmountFilled: e.takerAmountFilled,
+          fee: e.fee
+        },
+        tokens,
+        "goldsky",
+        now
+      )
+      fills.push(fill)
     }
     // The last row that offers a cursor (bad rows included): read from the end, it is usually the last.
     let last: FillCursorType | undefined
@@ -100,7 +118,7 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
       return yield* Effect.fail(unitFailure(unit.unitKey, "Fatal", `the subgraph sent the same page again at ${encodeFillCursor(cursor)}: the cursor does not advance`))
     }
     const page: Page = {
-      rows: [{ table: TABLES.clobFills, rows: fills }],
+      rows: [{ table: TABLES.clobFills, rows: fills as unknown as ReadonlyArray<Record<string, unknown>> }],
       quarantine,
       next: next === undefined ? Option.none() : Option.some(encodeFillCursor(next))
     }
