@@ -11,6 +11,7 @@ import { Governor } from "../services/Governor.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../services/RequestPolicy.js"
 import type { RunSummary } from "../streams/engine.js"
 import { formatSummary, runJob } from "../streams/engine.js"
+import { DEAD_AFTER_S } from "../streams/heartbeat.js"
 import type { JobEnv } from "../streams/jobs/index.js"
 import type { Job } from "../streams/Job.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
@@ -114,7 +115,7 @@ export const runCommand = Command.make(
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(
           `nothing to take now: ${summary.leftToLiveRuns} units are in progress in runs that still send heartbeats ` +
-            `(see \`polybackfill status ${job.name}\`); a run silent for 30 s is dead, and the next run takes its units back`
+            `(see \`polybackfill status ${job.name}\`); a run silent for ${DEAD_AFTER_S} s is dead, and the next run takes its units back`
         )
       } else if (summary.selected === 0) {
         yield* Console.log(`nothing to do: every unit of ${job.name} is done${settings.selection.retryErrors ? "" : " or in error (add --retry-errors)"}`)

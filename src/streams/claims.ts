@@ -31,20 +31,25 @@ export interface ClaimDeps {
  * tracked in `active`, so a stop releases it.
  */
 export const makeClaimer = (deps: ClaimDeps) => {
+  const write = (rows: ReadonlyArray<BackfillUnitRow>) =>
+    Effect.gen(function* () {
+      const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const runs = rows.map((row) => unitRun(claimed(row, deps.runId, nowS), nowS * 1000))
+      yield* deps.save(runs.map((u) => u.row))
+      for (const u of runs) deps.active.set(u.key, u)
+      return runs
+    })
   const recheck = deps.store.loadKeys
-  const reread = (keys: ReadonlyArray<string>) =>
-    recheck === undefined ? Effect.succeed([]) : recheck(deps.job, keys).pipe(Effect.retry(deps.retry))
+  // A store only this process uses (no loadKeys): nothing to re-check.
+  if (recheck === undefined) return (chunk: ReadonlyArray<BackfillUnitRow>) => Effect.uninterruptible(write(chunk))
+  const reread = (keys: ReadonlyArray<string>) => recheck(deps.job, keys).pipe(Effect.retry(deps.retry))
   return (chunk: ReadonlyArray<BackfillUnitRow>): Effect.Effect<ReadonlyArray<UnitRun>, UnitStoreError> =>
     Effect.uninterruptible(
       Effect.gen(function* () {
-        const rows = recheck === undefined
-          ? chunk
-          : selectUnits(yield* reread(chunk.map((u) => u.unit_key)), { ...deps.selection, skip: 0, limit: undefined, liveRuns: yield* deps.othersAlive }, deps.span)
-        const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-        const runs = rows.map((row) => unitRun(claimed(row, deps.runId, nowS), nowS * 1000))
-        yield* deps.save(runs.map((u) => u.row))
-        for (const u of runs) deps.active.set(u.key, u)
-        if (recheck === undefined || runs.length === 0) return runs
+        const fresh = yield* reread(chunk.map((u) => u.unit_key))
+        const rows = selectUnits(fresh, { ...deps.selection, skip: 0, limit: undefined, liveRuns: yield* deps.othersAlive }, deps.span)
+        const runs = yield* write(rows)
+        if (runs.length === 0) return runs
         yield* Effect.sleep(deps.settle)
         const ours = new Set(
           (yield* reread(runs.map((u) => u.key))).filter((r) => r.status === "in_progress" && r.run_id === deps.runId).map((r) => r.unit_key)

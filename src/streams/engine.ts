@@ -124,12 +124,14 @@ export const runJob = <R>(
     }
     const heartbeats = yield* Heartbeats
     // Other runs that still beat, less those the caller knows are dead (a crashed process on this host).
-    const others = (runs: ReadonlyArray<LiveRun>) =>
-      new Set(runs.filter((r) => r.run_id !== options.runId && options.processAlive?.(r.host, r.pid) !== false).map((r) => r.run_id))
-    const startedS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    const liveRuns = others(
-      yield* heartbeats.liveRuns(job.name, startedS - DEAD_AFTER_S).pipe(
-        Effect.catchAll((e) => Effect.as(Effect.logWarning(`cannot read heartbeats (${e.message}): taking every in_progress unit of this shard`), []))
+    const readOthersAlive = Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+      Effect.map(heartbeats.liveRuns(job.name, Math.floor(nowMs / 1000) - DEAD_AFTER_S), (runs: ReadonlyArray<LiveRun>) =>
+        new Set(runs.filter((r) => r.run_id !== options.runId && options.processAlive?.(r.host, r.pid) !== false).map((r) => r.run_id))
+      )
+    )
+    const liveRuns = yield* readOthersAlive.pipe(
+      Effect.catchAll((e) =>
+        Effect.as(Effect.logWarning(`cannot read heartbeats (${e.message}): taking every in_progress unit of this shard`), new Set<string>())
       )
     )
     const leftToLiveRuns = all.filter((u) => u.status === "in_progress" && liveRuns.has(u.run_id) && inShard(options.selection.shard, u.shard_hash)).length
@@ -216,9 +218,7 @@ export const runJob = <R>(
           store,
           selection: options.selection,
           span: unitSpan,
-          othersAlive: Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-            heartbeats.liveRuns(job.name, Math.floor(nowMs / 1000) - DEAD_AFTER_S).pipe(Effect.map(others), Effect.orElseSucceed(() => liveRuns))
-          ),
+          othersAlive: Effect.orElseSucceed(readOthersAlive, () => liveRuns),
           save,
           retry: options.storeRetry ?? storeRetry,
           settle: options.claimSettle ?? DEFAULT_CLAIM_SETTLE,
@@ -256,7 +256,6 @@ export const runJob = <R>(
                 // Only once the sink holds the page: an attempt interrupted before that fetches it again.
                 if (Option.isSome(page.next)) cursor = page.next.value
                 else ended = true
-                u.progressAt = yield* Clock.currentTimeMillis
               })
           const pageOf = job.page
           const pages = Effect.suspend(() =>
