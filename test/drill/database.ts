@@ -1,25 +1,19 @@
 import { randomBytes } from "node:crypto"
 import type { Scope } from "effect"
-import { Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
-import { layerJobEnv } from "../../src/cli/jobLayers.js"
+import { Duration, Effect, Redacted, Schedule, Schema } from "effect"
 import type { ClickHouseError } from "../../src/domain/errors.js"
 import { ALL_SHARDS } from "../../src/domain/units.js"
 import type { ClickHouseConnection } from "../../src/layers/ClickHouseLive.js"
 import { makeClickHouse } from "../../src/layers/ClickHouseLive.js"
-import { layerFixed } from "../../src/layers/GovernorFixed.js"
 import { MIGRATIONS } from "../../src/layers/migrations/index.js"
-import { layerSilent } from "../../src/layers/ProgressLive.js"
-import { layerClickHouse as layerRowSink } from "../../src/layers/RowSinkClickHouse.js"
-import { layerClickHouse as layerUnits } from "../../src/layers/UnitStoreClickHouse.js"
 import type { ClickHouseApi } from "../../src/services/ClickHouse.js"
 import { ClickHouse } from "../../src/services/ClickHouse.js"
-import { Sources } from "../../src/services/Sources.js"
 import type { SimulatorHandle } from "../../src/simulator/index.js"
-import { simulatorSources } from "../../src/simulator/index.js"
 import { runJob } from "../../src/streams/engine.js"
 import { findJob } from "../../src/streams/jobs/index.js"
 import { migrate } from "../../src/streams/migrate.js"
 import { planJob } from "../../src/streams/plan.js"
+import { layerRunOnSimulator } from "../support/runLayers.js"
 
 /** A server URL (credentials in it, or CLICKHOUSE_USER/PASSWORD) as a connection to `database`. */
 export const connectionOf = (serverUrl: string, database: string): ClickHouseConnection => {
@@ -98,12 +92,7 @@ const fills = findJob("fills")!
  * run markets, plan fills, in this process against `sim` (the drill is about the fills runs that follow).
  */
 export const prepareFills = (clickhouse: ClickHouseApi, sim: SimulatorHandle): Effect.Effect<number, unknown> => {
-  const layers = Layer.mergeAll(
-    layerUnits,
-    layerRowSink,
-    layerSilent,
-    layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(8))
-  ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
+  const layers = layerRunOnSimulator(sim, clickhouse, 8)
   // The unit store checks for its table when built: migrate first, then build the layers.
   const planAndRun = Effect.gen(function* () {
     yield* planJob(markets, { rebuild: false })

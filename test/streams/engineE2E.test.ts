@@ -9,7 +9,6 @@ import { layerDryRunSink, layerReadOnlyUnits } from "../../src/layers/DryRun.js"
 import { layerFixed } from "../../src/layers/GovernorFixed.js"
 import { MIGRATIONS } from "../../src/layers/migrations/index.js"
 import { layerSilent } from "../../src/layers/ProgressLive.js"
-import { layerClickHouse as layerRowSink } from "../../src/layers/RowSinkClickHouse.js"
 import { layerClickHouse as layerUnits } from "../../src/layers/UnitStoreClickHouse.js"
 import { ClickHouse } from "../../src/services/ClickHouse.js"
 import { Sources } from "../../src/services/Sources.js"
@@ -22,6 +21,7 @@ import { migrate } from "../../src/streams/migrate.js"
 import { planJob } from "../../src/streams/plan.js"
 import { layerTestClickHouse, testServerUrl } from "../support/clickhouse.js"
 import { fillTruths, readFills } from "../support/fills.js"
+import { layerRunOnSimulator } from "../support/runLayers.js"
 
 const WORLD = { seed: 11, markets: 80, wallets: 40, from: "2026-04-21", to: "2026-05-03", fills: 3000 } as const
 const markets = findJob("markets")!
@@ -79,12 +79,7 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
         )
         const clickhouse = yield* ClickHouse
         yield* migrate(MIGRATIONS, () => Effect.void)
-        const layers = Layer.mergeAll(
-          layerUnits,
-          layerRowSink,
-          layerSilent,
-          layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(8))
-        ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
+        const layers = layerRunOnSimulator(sim, clickhouse, 8)
         const count = (sql: string) => Effect.map(clickhouse.query(sql, Schema.Struct({ n: N })), (r) => r[0]?.n ?? 0)
 
         yield* Effect.gen(function* () {

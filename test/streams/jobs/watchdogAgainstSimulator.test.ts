@@ -1,16 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, Schema } from "effect"
-import { layerJobEnv } from "../../../src/cli/jobLayers.js"
 import { ALL_SHARDS } from "../../../src/domain/units.js"
-import { layerFixed } from "../../../src/layers/GovernorFixed.js"
 import { MIGRATIONS } from "../../../src/layers/migrations/index.js"
-import { layerSilent } from "../../../src/layers/ProgressLive.js"
-import { layerClickHouse as layerRowSink } from "../../../src/layers/RowSinkClickHouse.js"
-import { layerClickHouse as layerUnits } from "../../../src/layers/UnitStoreClickHouse.js"
 import { ClickHouse } from "../../../src/services/ClickHouse.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
-import { Sources } from "../../../src/services/Sources.js"
-import { fillTruthsOfMarket, profileKnobs, simulatorSources } from "../../../src/simulator/index.js"
+import { fillTruthsOfMarket, profileKnobs } from "../../../src/simulator/index.js"
 import { runJob } from "../../../src/streams/engine.js"
 import { makeFillsJob } from "../../../src/streams/jobs/fills.js"
 import { marketsJob } from "../../../src/streams/jobs/markets.js"
@@ -18,6 +12,7 @@ import { migrate } from "../../../src/streams/migrate.js"
 import { planJob } from "../../../src/streams/plan.js"
 import { useSimulator } from "../../simulator/support.js"
 import { layerTestClickHouse } from "../../support/clickhouse.js"
+import { layerRunOnSimulator } from "../../support/runLayers.js"
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 
@@ -36,13 +31,10 @@ describe("stall watchdog against simulator hangs (real HTTP, real ClickHouse)", 
       const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void warnings.push(String(message))))
       const sim = ctx.sim
       const layers = Layer.mergeAll(
-        layerUnits,
-        layerRowSink,
-        layerSilent,
+        layerRunOnSimulator(sim, clickhouse, 6),
         logger,
-        Layer.succeed(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, timeout: Duration.minutes(5) }),
-        layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(6))
-      ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
+        Layer.succeed(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, timeout: Duration.minutes(5) })
+      )
       const fills = makeFillsJob({ pageSize: 25 })
       const options = (runId: string) => ({
         runId,
