@@ -93,11 +93,21 @@ const family = (headers: HeaderSource, prefix: string, nowMs: number): Family =>
   }
 }
 
+const LIMIT_HEADER = /ratelimit|retry-after/i
+
+/** Most answers carry no limit headers at all: one pass over the names instead of fourteen lookups. */
+const mayMentionLimits = (headers: HeaderSource): boolean => {
+  if (typeof headers.get === "function") return true
+  for (const key in headers) if (LIMIT_HEADER.test(key)) return true
+  return false
+}
+
 /**
  * The first family of headers that says anything wins (their reset conventions differ, so they are
  * not mixed); undefined when the response said nothing about its limits.
  */
 export const parseRateLimitHeaders = (headers: HeaderSource, nowMs: number): RateLimitHint | undefined => {
+  if (!mayMentionLimits(headers)) return undefined
   const both = combined(lookup(headers, "ratelimit"))
   const families: Array<Family> = [
     { limit: both.limit, remaining: both.remaining, resetMs: both.reset !== undefined ? seconds(both.reset) : undefined },

@@ -186,10 +186,13 @@ export const released = (row: UnitWrite, cursor: string, rows: number, nowS: num
 })
 
 /** The newest row per unit key (the ReplacingMergeTree rule: highest version wins, later insert on a tie). */
+/** The key `latestByKey` files a unit under. */
+export const unitRowKey = (job: string, unitKey: string): string => `${job}\u0000${unitKey}`
+
 export const latestByKey = (rows: Iterable<BackfillUnitRow>): Map<string, BackfillUnitRow> => {
   const out = new Map<string, BackfillUnitRow>()
   for (const row of rows) {
-    const key = `${row.job}\u0000${row.unit_key}`
+    const key = unitRowKey(row.job, row.unit_key)
     const prev = out.get(key)
     if (prev === undefined || row.version >= prev.version) out.set(key, row)
   }

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto"
+import { Readable } from "node:stream"
 import type { ClickHouseClient } from "@clickhouse/client"
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client"
 import { Effect, Layer, ParseResult, Redacted, Schema } from "effect"
 import type { Scope } from "effect"
 import { ClickHouseError } from "../domain/errors.js"
+import type { JsonFragment } from "../domain/jsonRows.js"
+import { encodeFragment } from "../domain/jsonRows.js"
 import { redactUrl } from "../domain/redact.js"
 import type { ClickHouseApi } from "../services/ClickHouse.js"
 import { ClickHouse } from "../services/ClickHouse.js"
@@ -50,6 +53,17 @@ const firstIssue = (error: ParseResult.ParseError): string => {
   if (issue === undefined) return "rows do not match the expected shape"
   const path = issue.path.length > 0 ? `row ${issue.path.join(".")}: ` : ""
   return `${path}${issue.message}`.split("\n")[0]!
+}
+
+/** The fragments as one JSONEachRow body, streamed piece by piece rather than joined into a copy. */
+function* bodyOf(fragments: ReadonlyArray<JsonFragment>): Generator<string> {
+  let first = true
+  for (const f of fragments) {
+    if (f.rows === 0) continue
+    if (!first) yield ","
+    first = false
+    yield f.json
+  }
 }
 
 /**
@@ -120,6 +134,22 @@ export const makeClickHouse = (
     )
     yield* checkConnection(client, ctx)
 
+    const insertEncoded = (table: string, fragments: ReadonlyArray<JsonFragment>): Effect.Effect<void, ClickHouseError> => {
+      if (fragments.every((f) => f.rows === 0)) return Effect.void
+      if (!TABLE_NAME.test(table)) {
+        return Effect.fail(new ClickHouseError({ reason: "Query", message: `refused table name "${table}": use letters, digits and underscores` }))
+      }
+      return request(client, ctx, async (abort_signal, query_id) => {
+        const result = await client.exec({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          values: Readable.from(bodyOf(fragments)),
+          abort_signal,
+          query_id
+        })
+        result.stream.destroy()
+      })
+    }
+
     const api: ClickHouseApi = {
       displayUrl,
       database: conn.database,
@@ -137,15 +167,8 @@ export const makeClickHouse = (
             Effect.fail(new ClickHouseError({ reason: "Decode", message: `unexpected result from ClickHouse: ${firstIssue(e)}` }))
           )
         ),
-      insert: (table, rows) => {
-        if (rows.length === 0) return Effect.void
-        if (!TABLE_NAME.test(table)) {
-          return Effect.fail(new ClickHouseError({ reason: "Query", message: `refused table name "${table}": use letters, digits and underscores` }))
-        }
-        return request(client, ctx, (abort_signal, query_id) =>
-          client.insert({ table, values: rows as Array<Record<string, unknown>>, format: "JSONEachRow", abort_signal, query_id })
-        ).pipe(Effect.asVoid)
-      }
+      insert: (table, rows) => Effect.suspend(() => insertEncoded(table, rows.length === 0 ? [] : [encodeFragment(rows)])),
+      insertEncoded
     }
     return api
   })

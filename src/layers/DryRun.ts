@@ -1,4 +1,5 @@
 import { Console, Effect, Layer } from "effect"
+import { decodeFragments, rowsIn } from "../domain/jsonRows.js"
 import { RowSink } from "../services/RowSink.js"
 import { UnitStore } from "../services/UnitStore.js"
 
@@ -10,13 +11,15 @@ export const layerDryRunSink = (say: (line: string) => Effect.Effect<void> = Con
   Layer.sync(RowSink, () => {
     const shown = new Set<string>()
     return {
-      insert: (table, rows) =>
+      insert: (table, fragments) =>
         Effect.gen(function* () {
-          if (rows.length === 0) return
-          yield* say(`dry run: would insert ${rows.length} rows into ${table}`)
+          const count = rowsIn(fragments)
+          if (count === 0) return
+          yield* say(`dry run: would insert ${count} rows into ${table}`)
           if (!shown.has(table)) {
             shown.add(table)
-            yield* say(`dry run: first ${table} row: ${JSON.stringify(rows[0])}`)
+            const first = fragments.find((f) => f.rows > 0)!
+            yield* say(`dry run: first ${table} row: ${JSON.stringify(decodeFragments([first])[0])}`)
           }
         })
     }

@@ -1,5 +1,6 @@
 import { Effect, Layer } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
+import { decodeFragments } from "../domain/jsonRows.js"
 import { RowSink } from "../services/RowSink.js"
 
 /**
@@ -44,9 +45,10 @@ export interface MemorySinkHooks {
 
 export const layerMemory = (storage: MemoryTables, power: Power = new Power(), hooks: MemorySinkHooks = {}): Layer.Layer<RowSink> =>
   Layer.succeed(RowSink, {
-    insert: (table, rows) =>
+    insert: (table, fragments) =>
       power.guard(
         Effect.gen(function* () {
+          const rows = decodeFragments(fragments)
           if (rows.length === 0) return
           const n = storage.inserts + 1
           if (hooks.beforeInsert !== undefined) yield* hooks.beforeInsert(table, rows, n)

@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer } from "effect"
 import type { BackfillUnitRow } from "../domain/tables.js"
-import { latestByKey } from "../domain/units.js"
+import { latestByKey, unitRowKey } from "../domain/units.js"
 import { UnitStore } from "../services/UnitStore.js"
 import { Power } from "./RowSinkMemory.js"
 
@@ -13,8 +13,25 @@ export class MemoryUnits {
     this.version = Math.max(nowMs, this.version + 1)
     return this.version
   }
+  /** The latest row per key of `rows`, caught up on each read (rows is append-only). */
+  private readonly newest = new Map<string, BackfillUnitRow>()
+  private indexed = 0
+  private catchUp(): Map<string, BackfillUnitRow> {
+    if (this.indexed < this.rows.length) {
+      for (const [key, row] of latestByKey(this.rows.slice(this.indexed))) {
+        const prev = this.newest.get(key)
+        if (prev === undefined || row.version >= prev.version) this.newest.set(key, row)
+      }
+      this.indexed = this.rows.length
+    }
+    return this.newest
+  }
   latest(job: string): Array<BackfillUnitRow> {
-    return [...latestByKey(this.rows).values()].filter((r) => r.job === job)
+    return [...this.catchUp().values()].filter((r) => r.job === job)
+  }
+  latestOf(job: string, keys: ReadonlyArray<string>): Array<BackfillUnitRow> {
+    const newest = this.catchUp()
+    return keys.flatMap((k) => newest.get(unitRowKey(job, k)) ?? [])
   }
   unit(job: string, key: string): BackfillUnitRow | undefined {
     return this.latest(job).find((r) => r.unit_key === key)
@@ -25,7 +42,7 @@ export const layerMemory = (storage: MemoryUnits = new MemoryUnits(), power: Pow
   Layer.succeed(UnitStore, {
     location: "memory",
     load: (job) => power.guard(Effect.sync(() => storage.latest(job))),
-    loadKeys: (job, keys) => power.guard(Effect.sync(() => storage.latest(job).filter((u) => keys.includes(u.unit_key)))),
+    loadKeys: (job, keys) => power.guard(Effect.sync(() => storage.latestOf(job, keys))),
     save: (rows) =>
       power.guard(
         Effect.gen(function* () {

@@ -1,6 +1,7 @@
 import type { Effect, Schema } from "effect"
 import { Context } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
+import type { JsonFragment } from "../domain/jsonRows.js"
 
 /**
  * The ClickHouse port. SQL text is built with `sql`/`quote` from domain/sql.ts; rows are inserted as
@@ -16,6 +17,8 @@ export interface ClickHouseApi {
   readonly query: <A, I>(sql: string, schema: Schema.Schema<A, I>) => Effect.Effect<ReadonlyArray<A>, ClickHouseError>
   /** Inserts rows as JSONEachRow into `table` of the configured database. */
   readonly insert: (table: string, rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<void, ClickHouseError>
+  /** Inserts rows already encoded as JSONEachRow fragments (the sink's path). */
+  readonly insertEncoded: (table: string, fragments: ReadonlyArray<JsonFragment>) => Effect.Effect<void, ClickHouseError>
 }
 
 export class ClickHouse extends Context.Tag("polybackfill/ClickHouse")<ClickHouse, ClickHouseApi>() {}

@@ -20,7 +20,7 @@ import { DEAD_AFTER_S, startHeartbeats } from "./heartbeat.js"
 import type { Job, Page, TableRows } from "./Job.js"
 import type { SinkOptions } from "./sink.js"
 import { makeSink, SinkStopped } from "./sink.js"
-import { watched } from "./watchdog.js"
+import { makeWatchdog } from "./watchdog.js"
 
 export interface EngineOptions {
   readonly runId: string
@@ -225,6 +225,11 @@ export const runJob = <R>(
           active
         })
 
+        const watchdog = yield* makeWatchdog({
+          timeout: options.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+          maxRetries: options.stallRetries ?? DEFAULT_STALL_RETRIES
+        })
+
         const runUnit = (u: UnitRun): Effect.Effect<void, SinkStopped, R> => {
           let ended = false
           // Where a retry after a stall resumes: the pages before it are already in the sink.
@@ -268,9 +273,7 @@ export const runJob = <R>(
           const attempt = pages.pipe(
             Effect.zipRight(Effect.suspend(() => (ended ? Effect.void : sink.offer([], { kind: "done", unit: u, rows: 0, quarantined: 0 }))))
           )
-          const fetched = watched(u.key, attempt, {
-            timeout: options.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
-            maxRetries: options.stallRetries ?? DEFAULT_STALL_RETRIES,
+          const fetched = watchdog.watched(u.key, attempt, {
             progressAt: () => u.progressAt,
             touch: (nowMs) => void (u.progressAt = nowMs),
             onStall: (silentMs, stalls) =>

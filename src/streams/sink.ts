@@ -1,6 +1,8 @@
 import type { Scope } from "effect"
 import { Clock, Data, Deferred, Duration, Effect, Queue, Schedule } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
+import type { JsonFragment } from "../domain/jsonRows.js"
+import { encodeFragments, packFragments, rowsIn } from "../domain/jsonRows.js"
 import { RowSink } from "../services/RowSink.js"
 import type { TableRows } from "./Job.js"
 
@@ -54,7 +56,8 @@ export const insertRetry: Schedule.Schedule<unknown, ClickHouseError> = Schedule
 
 interface Epoch<M> {
   readonly seq: number
-  readonly tables: Map<string, Array<Record<string, unknown>>>
+  /** Per table: its fragments and how many rows they hold. */
+  readonly tables: Map<string, { readonly fragments: Array<JsonFragment>; rows: number }>
   readonly markers: Array<M>
   rows: number
   permits: number
@@ -64,12 +67,6 @@ interface Epoch<M> {
 const emptyEpoch = <M>(seq: number): Epoch<M> => ({ seq, tables: new Map(), markers: [], rows: 0, permits: 0, openedAt: 0 })
 
 const isEmpty = (e: Epoch<unknown>) => e.markers.length === 0 && e.rows === 0
-
-const chunks = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
-  return out
-}
 
 /**
  * Rows of many units grouped into inserts per table: a flush happens when a table holds `batchSize`
@@ -100,7 +97,7 @@ export const makeSink = <M, E>(
     const waiters: Array<{ readonly seq: number; readonly done: Deferred.Deferred<void, SinkStopped> }> = []
 
     const isFull = (e: Epoch<M>) => {
-      for (const rows of e.tables.values()) if (rows.length >= batchSize) return true
+      for (const t of e.tables.values()) if (t.rows >= batchSize) return true
       return false
     }
 
@@ -119,24 +116,26 @@ export const makeSink = <M, E>(
     const insertEpoch = (epoch: Epoch<M>): Effect.Effect<void, ClickHouseError> =>
       Effect.forEach(
         [...epoch.tables],
-        ([table, rows]) =>
+        ([table, { fragments }]) =>
           Effect.forEach(
-            chunks(rows, batchSize),
-            (chunk) =>
-              rowSink.insert(table, chunk).pipe(
+            packFragments(fragments, batchSize),
+            (chunk) => {
+              const rows = rowsIn(chunk)
+              return rowSink.insert(table, chunk).pipe(
                 Effect.tapError((e) =>
                   e.reason === "Unreachable" || e.reason === "Timeout"
-                    ? Effect.logWarning(`insert of ${chunk.length} rows into ${table} failed, retrying: ${e.message}`)
+                    ? Effect.logWarning(`insert of ${rows} rows into ${table} failed, retrying: ${e.message}`)
                     : Effect.void
                 ),
                 Effect.retry(retry),
                 Effect.tap(() =>
                   Effect.sync(() => {
                     stats.inserts++
-                    stats.rowsInserted += chunk.length
+                    stats.rowsInserted += rows
                   })
                 )
-              ),
+              )
+            },
             { discard: true }
           ),
         { concurrency: "unbounded", discard: true }
@@ -196,10 +195,13 @@ export const makeSink = <M, E>(
     yield* Effect.forkIn(cutter, scope)
     yield* Effect.forkIn(acker, scope)
 
-    const offer = (batches: ReadonlyArray<TableRows>, marker: M): Effect.Effect<void, SinkStopped> => {
+    const offer = (batches: ReadonlyArray<TableRows>, marker: M): Effect.Effect<void, SinkStopped> => Effect.suspend(() => {
       let n = 0
       for (const b of batches) n += b.rows.length
       const permits = Math.min(n, capacity)
+      // Encoded before the wait for space: the objects can die young, the text is what waits.
+      const encoded: Array<readonly [string, Array<JsonFragment>]> = []
+      for (const b of batches) if (b.rows.length > 0) encoded.push([b.table, encodeFragments(b.rows, batchSize)])
       return Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           if (permits > 0) yield* restore(space.take(permits))
@@ -209,11 +211,14 @@ export const makeSink = <M, E>(
           }
           const wasEmpty = isEmpty(current)
           if (wasEmpty) current.openedAt = yield* Clock.currentTimeMillis
-          for (const b of batches) {
-            if (b.rows.length === 0) continue
-            const target = current.tables.get(b.table)
-            if (target === undefined) current.tables.set(b.table, [...b.rows])
-            else for (const row of b.rows) target.push(row)
+          for (const [table, fragments] of encoded) {
+            const target = current.tables.get(table)
+            const rows = rowsIn(fragments)
+            if (target === undefined) current.tables.set(table, { fragments, rows })
+            else {
+              for (const f of fragments) target.fragments.push(f)
+              target.rows += rows
+            }
           }
           current.rows += n
           current.permits += permits
@@ -221,7 +226,7 @@ export const makeSink = <M, E>(
           if (wasEmpty || isFull(current)) yield* Queue.offer(wake, undefined)
         })
       )
-    }
+    })
 
     const flush: Effect.Effect<void, SinkStopped> = Effect.gen(function* () {
       if (yield* Deferred.isDone(failure)) return yield* Deferred.await(failure)

@@ -1,6 +1,7 @@
 import { parse } from "graphql"
 import { describe, expect, it } from "@effect/vitest"
-import { graphqlErrorOf, nextFillCursor, orderFilledQuery } from "../../src/domain/goldsky.js"
+import { Schema } from "effect"
+import { graphqlErrorOf, nextFillCursor, OrderFilledEvent, orderFilledQuery, readOrderFilledEvent } from "../../src/domain/goldsky.js"
 
 const TOKENS = ["4841891773" + "1".repeat(67), "149432021" + "2".repeat(67)]
 
@@ -47,5 +48,35 @@ describe("GraphQL errors", () => {
     expect(graphqlErrorOf({ errors: [{ message: "store error: canceling statement due to statement timeout" }] })?.transient).toBe(true)
     expect(graphqlErrorOf({ errors: [{ message: "Type `OrderFilledEvent_filter` has no field `foo`" }] })?.transient).toBe(false)
     expect(graphqlErrorOf({ errors: [{ message: "The `first` argument must be between 0 and 1000, but is 5000" }] })?.transient).toBe(false)
+  })
+})
+
+describe("readOrderFilledEvent, the hot-path check", () => {
+  const valid: Record<string, unknown> = {
+    id: "0x" + "ab".repeat(32) + "_0x" + "cd".repeat(32),
+    transactionHash: "0x" + "AB".repeat(32),
+    timestamp: "1777000000",
+    orderHash: "0x" + "12".repeat(32),
+    maker: "0x" + "34".repeat(20),
+    taker: "0x" + "56".repeat(20),
+    makerAssetId: "0",
+    takerAssetId: TOKENS[0],
+    makerAmountFilled: "1000000",
+    takerAmountFilled: "2000000",
+    fee: "0"
+  }
+  const mutations: ReadonlyArray<unknown> = [undefined, null, 12, 1777000000, "", "0x12", "-1", "1.5", "x".repeat(79), "9".repeat(79), " 1", {}, []]
+
+  it("accepts exactly what the OrderFilledEvent schema accepts, field by field", () => {
+    const cases: Array<unknown> = [valid, null, "row", 3, [], { ...valid, extra: true }]
+    for (const field of Object.keys(valid)) {
+      for (const value of mutations) cases.push({ ...valid, [field]: value })
+      const { [field]: _, ...without } = valid
+      cases.push(without)
+    }
+    const is = Schema.is(OrderFilledEvent)
+    const disagreements = cases.filter((c) => (readOrderFilledEvent(c) !== undefined) !== is(c))
+    expect(disagreements).toEqual([])
+    expect(cases.filter((c) => readOrderFilledEvent(c) !== undefined).length).toBeGreaterThan(3)
   })
 })

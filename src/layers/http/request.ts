@@ -1,8 +1,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Random } from "effect"
+import { Duration, Effect, Random } from "effect"
 import { SourceError, isRetryable } from "../../domain/errors.js"
 import { parseRateLimitHeaders, waitAskedMs } from "../../domain/rateLimitHeaders.js"
-import type { RateLimitHint } from "../../domain/rateLimitHeaders.js"
+import type { HeaderSource, RateLimitHint } from "../../domain/rateLimitHeaders.js"
 import { redactUrl } from "../../domain/redact.js"
 import { Governor } from "../../services/Governor.js"
 import { RequestPolicy } from "../../services/RequestPolicy.js"
@@ -32,6 +32,17 @@ const hostOf = (url: string): string => {
   }
 }
 
+/** Host and printable form of each URL: a source asks the same URL thousands of times per second. */
+const named = new Map<string, { readonly host: string; readonly where: string }>()
+const nameOf = (url: string) => {
+  const known = named.get(url)
+  if (known !== undefined) return known
+  if (named.size >= 1024) named.clear()
+  const fresh = { host: hostOf(url), where: redactUrl(url) }
+  named.set(url, fresh)
+  return fresh
+}
+
 /** A library's description of a transport failure, first line only, with the raw URL replaced by its redacted form. */
 const detailOf = (description: string | undefined, url: string, where: string): string => {
   if (description === undefined || description === "") return ""
@@ -48,45 +59,48 @@ const classify = (status: number, host: string, where: string, body: string, hin
   return new SourceError({ reason: "Fatal", ...base })
 }
 
-/** One attempt: the request under the governor's permit and --request-timeout, body parsed as JSON. */
-const attempt = (req: JsonRequest) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const governor = yield* Governor
-    const policy = yield* RequestPolicy
-    const host = hostOf(req.url)
-    const where = redactUrl(req.url)
-    const request =
-      req.body === undefined
-        ? HttpClientRequest.get(req.url)
-        : HttpClientRequest.post(req.url).pipe(HttpClientRequest.bodyUnsafeJson(req.body))
-    const once = Effect.gen(function* () {
-      const response = yield* client.execute(request.pipe(HttpClientRequest.acceptJson))
-      const text = yield* response.text
-      const hint = parseRateLimitHeaders(response.headers, yield* Clock.currentTimeMillis)
-      if (response.status < 200 || response.status >= 300) return yield* Effect.fail(classify(response.status, host, where, text, hint))
-      const json = yield* Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        // A cut body is a server fault: retry it.
-        catch: () => new SourceError({ reason: "Transient", host, message: `${where} sent a body that is not JSON (truncated?)` })
-      })
-      const refused = req.check?.(json, where, host)
-      if (refused !== undefined) return yield* Effect.fail(refused)
-      return { json, hint } satisfies Answer
-    }).pipe(
-      Effect.scoped,
-      // Not e.message: it carries the full URL, keys included.
-      Effect.catchTag("RequestError", "ResponseError", (e) =>
-        Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: ${e.reason} error${detailOf(e.description, req.url, where)}` }))
-      ),
-      Effect.timeoutFail({
-        duration: policy.timeout,
-        onTimeout: () =>
-          new SourceError({ reason: "Timeout", host, message: `${where} did not answer within ${Duration.format(policy.timeout)} (--request-timeout)` })
-      })
+/** What an answer holds: a failure for a non-2xx, a body that is not JSON or a check that refuses it. */
+const readAnswer = (req: JsonRequest, host: string, where: string, status: number, headers: HeaderSource, text: string, nowMs: number) => {
+  const hint = parseRateLimitHeaders(headers, nowMs)
+  if (status < 200 || status >= 300) return Effect.fail(classify(status, host, where, text, hint))
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // A cut body is a server fault: retry it.
+    return Effect.fail(new SourceError({ reason: "Transient", host, message: `${where} sent a body that is not JSON (truncated?)` }))
+  }
+  const refused = req.check?.(json, where, host)
+  return refused === undefined ? Effect.succeed<Answer>({ json, hint }) : Effect.fail(refused)
+}
+
+const hintOf = (a: Answer) => a.hint
+
+/**
+ * One attempt: the request under the governor's permit and --request-timeout, body parsed as JSON.
+ * Written as a few combinators rather than a generator: this runs for every page of every unit.
+ */
+const attempt = (req: JsonRequest, client: HttpClient.HttpClient, governor: Governor["Type"], timeout: Duration.Duration) => {
+  const { host, where } = nameOf(req.url)
+  const request = (
+    req.body === undefined ? HttpClientRequest.get(req.url) : HttpClientRequest.post(req.url).pipe(HttpClientRequest.bodyUnsafeJson(req.body))
+  ).pipe(HttpClientRequest.acceptJson)
+  const once = Effect.flatMap(client.execute(request), (response) =>
+    Effect.flatMap(response.text, (text) =>
+      Effect.clockWith((clock) => readAnswer(req, host, where, response.status, response.headers, text, clock.unsafeCurrentTimeMillis()))
     )
-    return yield* governor.withPermit(host, once, (a: Answer) => a.hint)
-  })
+  ).pipe(
+    // Not e.message: it carries the full URL, keys included.
+    Effect.catchTag("RequestError", "ResponseError", (e) =>
+      Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: ${e.reason} error${detailOf(e.description, req.url, where)}` }))
+    ),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => new SourceError({ reason: "Timeout", host, message: `${where} did not answer within ${Duration.format(timeout)} (--request-timeout)` })
+    })
+  )
+  return governor.withPermit(host, once, hintOf)
+}
 
 /** Full jitter, but never sooner than the server asked. */
 export const backoffMs = (attemptIndex: number, error: SourceError, base: Duration.Duration, max: Duration.Duration) =>
@@ -100,20 +114,25 @@ export const backoffMs = (attemptIndex: number, error: SourceError, base: Durati
  * with exponential backoff and full jitter, waiting at least Retry-After, up to maxAttempts; other
  * failures (4xx) fail at once. The last error names the URL (redacted) and the attempts made.
  */
-export const requestJson = (req: JsonRequest) =>
-  Effect.gen(function* () {
-    const policy = yield* RequestPolicy
-    for (let n = 0; ; n++) {
-      if (Duration.toMillis(policy.delay) > 0) yield* waiting(Effect.sleep(policy.delay))
-      const result = yield* Effect.either(attempt(req))
-      if (result._tag === "Right") return result.right.json
-      const error = result.left
-      if (!isRetryable(error)) return yield* Effect.fail(error)
-      if (n + 1 >= policy.maxAttempts) {
-        return yield* Effect.fail(new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
-      }
-      const wait = yield* backoffMs(n, error, policy.baseBackoff, policy.maxBackoff)
-      yield* Effect.logDebug(`retrying in ${wait} ms: ${error.message}`)
-      yield* waiting(Effect.sleep(Duration.millis(wait)))
-    }
-  })
+export const requestJson = (req: JsonRequest): Effect.Effect<unknown, SourceError, HttpClient.HttpClient | Governor> =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    Effect.flatMap(Governor, (governor) =>
+      Effect.flatMap(RequestPolicy, (policy) => {
+        const once = Effect.map(attempt(req, client, governor, policy.timeout), (a) => a.json)
+        const delayed = Duration.toMillis(policy.delay) > 0 ? Effect.zipRight(waiting(Effect.sleep(policy.delay)), once) : once
+        const retry = (n: number, error: SourceError): Effect.Effect<unknown, SourceError> => {
+          if (!isRetryable(error)) return Effect.fail(error)
+          if (n + 1 >= policy.maxAttempts) {
+            return Effect.fail(new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
+          }
+          return Effect.flatMap(backoffMs(n, error, policy.baseBackoff, policy.maxBackoff), (wait) =>
+            Effect.logDebug(`retrying in ${wait} ms: ${error.message}`).pipe(
+              Effect.zipRight(waiting(Effect.sleep(Duration.millis(wait)))),
+              Effect.zipRight(Effect.catchAll(delayed, (next) => retry(n + 1, next)))
+            )
+          )
+        }
+        return Effect.catchAll(delayed, (error) => retry(0, error))
+      })
+    )
+  )

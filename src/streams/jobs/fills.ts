@@ -5,7 +5,7 @@ import { decodeReason } from "../../domain/decodeReason.js"
 import { SourceError } from "../../domain/errors.js"
 import type { TokenMap } from "../../domain/fills.js"
 import { deriveFillV1 } from "../../domain/fills.js"
-import { GOLDSKY_PAGE_SIZE, nextFillCursor, OrderFilledEvent } from "../../domain/goldsky.js"
+import { GOLDSKY_PAGE_SIZE, nextFillCursor, OrderFilledEvent, readOrderFilledEvent } from "../../domain/goldsky.js"
 import { TABLES } from "../../domain/tables.js"
 import type { ClobFillRow } from "../../domain/tables.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
@@ -79,12 +79,12 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
     const fills: Array<ClobFillRow> = []
     const quarantine: Array<Page["quarantine"][number]> = []
     for (const raw of events) {
-      const decoded = decodeEvent(raw)
-      if (Either.isLeft(decoded)) {
-        quarantine.push({ source: "goldsky", reason: `malformed OrderFilledEvent: ${decodeReason(decoded.left)}`, raw: JSON.stringify(raw) })
+      const e = readOrderFilledEvent(raw)
+      if (e === undefined) {
+        const reason = Either.match(decodeEvent(raw), { onLeft: decodeReason, onRight: () => "rejected by the fast check" })
+        quarantine.push({ source: "goldsky", reason: `malformed OrderFilledEvent: ${reason}`, raw: JSON.stringify(raw) })
         continue
       }
-      const e = decoded.right
       const fill: ClobFillRow = deriveFillV1(
         {
           txHash: e.transactionHash,
