@@ -1,4 +1,3 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import type { CheckpointFileError } from "../services/UnitStore.js"
 import type { ClickHouseError, UsageError } from "../domain/errors.js"
@@ -9,6 +8,7 @@ import type { ClickHouse } from "../services/ClickHouse.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { layerFile } from "../layers/UnitStoreFile.js"
 import { layerSourceClients } from "../layers/SourceClients.js"
+import { layerUndiciTransport } from "../layers/http/undiciTransport.js"
 import { findJob, jobNames } from "../streams/jobs/index.js"
 import type { JobEnv } from "../streams/jobs/index.js"
 import type { Job } from "../streams/Job.js"
@@ -40,7 +40,7 @@ export const layerFileStore = (opts: ClickHouseOptionValues): Layer.Layer<UnitSt
  * Tracing is off: nothing here exports spans, and a span per request costs more CPU than its JSON decode.
  */
 export const layerJobEnv = <E, R, E2, R2>(sources: Layer.Layer<Sources, E2, R2>, governor: Layer.Layer<Governor, E, R>) =>
-  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(NodeHttpClient.layerUndici, governor, sources, Layer.setTracerEnabled(false))))
+  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(layerUndiciTransport, governor, sources, Layer.setTracerEnabled(false))))
 
 /** The same, with the source URLs from the command line and environment. */
 export const layerSources = <E, R>(opts: SourceOptionValues, governor: Layer.Layer<Governor, E, R>) =>

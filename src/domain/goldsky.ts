@@ -51,11 +51,18 @@ export const readOrderFilledEvent = (raw: unknown): OrderFilledEvent | undefined
 
 const GraphQLErrors = Schema.optional(Schema.Array(Schema.Struct({ message: Schema.String })))
 
-/** The GraphQL answer; events stay unknown so one bad row does not lose the page. */
-export const OrderFilledPage = Schema.Struct({
-  data: Schema.optional(Schema.NullOr(Schema.Struct({ orderFilledEvents: Schema.Array(Schema.Unknown) }))),
-  errors: GraphQLErrors
-})
+/**
+ * The events of an orderFilledEvents answer, each still unknown so one bad row does not lose the page:
+ * "no data" for `data` missing or null, "bad shape" for anything else that is not `{data: {orderFilledEvents: [...]}}`.
+ * (GraphQL `errors` are read before this, by graphqlErrorOf.)
+ */
+export const orderFilledEventsOf = (json: unknown): ReadonlyArray<unknown> | "no data" | "bad shape" => {
+  if (typeof json !== "object" || json === null) return "bad shape"
+  const data: unknown = (json as { data?: unknown }).data
+  if (data === undefined || data === null) return "no data"
+  const events: unknown = typeof data === "object" ? (data as { orderFilledEvents?: unknown }).orderFilledEvents : undefined
+  return Array.isArray(events) ? events : "bad shape"
+}
 
 /** `_meta.block`: how far the subgraph has indexed. graph-node may leave the timestamp null. */
 export const SubgraphMetaPage = Schema.Struct({

@@ -1,13 +1,13 @@
-import { HttpClient } from "@effect/platform"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { SourceError } from "../domain/errors.js"
 import { GammaKeysetPage } from "../domain/gamma.js"
 import { redactUrl } from "../domain/redact.js"
 import type { GammaKeysetRequest } from "../services/GammaSource.js"
 import { GammaSource } from "../services/GammaSource.js"
 import { Governor } from "../services/Governor.js"
+import { HttpTransport } from "../services/HttpTransport.js"
 import { Sources } from "../services/Sources.js"
-import { requestJson } from "./http/request.js"
+import { makeRequester } from "./http/request.js"
 
 /** `/markets/keyset` with every filter re-sent on each page, paged by after_cursor (`cursor=` is ignored by Gamma). */
 export const keysetUrl = (base: string, request: GammaKeysetRequest): string => {
@@ -22,11 +22,8 @@ export const keysetUrl = (base: string, request: GammaKeysetRequest): string => 
 export const layerGammaSource = Layer.effect(
   GammaSource,
   Effect.gen(function* () {
-    const services = Context.make(HttpClient.HttpClient, yield* HttpClient.HttpClient).pipe(
-      Context.add(Governor, yield* Governor),
-      Context.add(Sources, yield* Sources)
-    )
-    const { gamma } = Context.get(services, Sources)
+    const requestJson = makeRequester(yield* HttpTransport, yield* Governor)
+    const { gamma } = yield* Sources
     return {
       marketsKeyset: (request) =>
         Effect.gen(function* () {
@@ -38,7 +35,7 @@ export const layerGammaSource = Layer.effect(
               new SourceError({ reason: "Decode", host: new URL(url).host, message: `${redactUrl(url)} did not answer {markets: [...], next_cursor}` })
           )
           return { markets: page.markets, nextCursor: page.next_cursor ?? undefined }
-        }).pipe(Effect.provide(services))
+        })
     }
   })
 )

@@ -1,13 +1,13 @@
-import { HttpClient } from "@effect/platform"
-import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { SourceError } from "../domain/errors.js"
-import { graphqlErrorOf, OrderFilledPage, orderFilledQuery, SUBGRAPH_META_QUERY, SubgraphMetaPage } from "../domain/goldsky.js"
+import { graphqlErrorOf, orderFilledEventsOf, orderFilledQuery, SUBGRAPH_META_QUERY, SubgraphMetaPage } from "../domain/goldsky.js"
 import { redactUrl } from "../domain/redact.js"
 import { GoldskySource } from "../services/GoldskySource.js"
 import type { SubgraphHead } from "../services/GoldskySource.js"
 import { Governor } from "../services/Governor.js"
+import { HttpTransport } from "../services/HttpTransport.js"
 import { Sources } from "../services/Sources.js"
-import { requestJson } from "./http/request.js"
+import { makeRequester } from "./http/request.js"
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace(".000Z", "Z")
 
@@ -42,21 +42,17 @@ const checkGraphQL = (json: unknown, where: string, host: string): SourceError |
 export const layerGoldskySource = Layer.effect(
   GoldskySource,
   Effect.gen(function* () {
-    const services = Context.make(HttpClient.HttpClient, yield* HttpClient.HttpClient).pipe(
-      Context.add(Governor, yield* Governor),
-      Context.add(Sources, yield* Sources)
-    )
-    const { goldsky } = Context.get(services, Sources)
+    const requestJson = makeRequester(yield* HttpTransport, yield* Governor)
+    const { goldsky } = yield* Sources
     const host = new URL(goldsky).host
     const where = redactUrl(goldsky)
 
+    const notGraphQL = (what: string) =>
+      new SourceError({ reason: "Decode", host, message: `${where} did not answer ${what} in GraphQL's {data: {...}} shape` })
     const post = <A, I>(body: unknown, schema: Schema.Schema<A, I>, what: string) =>
       Effect.flatMap(requestJson({ url: goldsky, body, check: checkGraphQL }), (json) =>
-        Effect.mapError(
-          Schema.decodeUnknown(schema)(json),
-          () => new SourceError({ reason: "Decode", host, message: `${where} did not answer ${what} in GraphQL's {data: {...}} shape` })
-        )
-      ).pipe(Effect.provide(services))
+        Effect.mapError(Schema.decodeUnknown(schema)(json), () => notGraphQL(what))
+      )
 
     const noData = (what: string) => new SourceError({ reason: "Decode", host, message: `${where} answered without data.${what}` })
 
@@ -73,9 +69,12 @@ export const layerGoldskySource = Layer.effect(
 
     return {
       orderFilledEvents: (tokenIds, cursor, first) =>
-        Effect.flatMap(post(orderFilledQuery(tokenIds, cursor, first), OrderFilledPage, "orderFilledEvents"), (page) =>
-          page.data === undefined || page.data === null ? Effect.fail(noData("orderFilledEvents")) : Effect.succeed(page.data.orderFilledEvents)
-        ),
+        Effect.flatMap(requestJson({ url: goldsky, body: orderFilledQuery(tokenIds, cursor, first), check: checkGraphQL }), (json) => {
+          const events = orderFilledEventsOf(json)
+          if (events === "no data") return Effect.fail(noData("orderFilledEvents"))
+          if (events === "bad shape") return Effect.fail(notGraphQL("orderFilledEvents"))
+          return Effect.succeed(events)
+        }),
       head
     }
   })

@@ -2,5 +2,5 @@ import { Layer } from "effect"
 import { layerGammaSource } from "./GammaSourceLive.js"
 import { layerGoldskySource } from "./GoldskySourceLive.js"
 
-/** Every source port the jobs use, over HTTP; needs HttpClient, Governor and Sources (the URLs). */
+/** Every source port the jobs use, over HTTP; needs HttpTransport, Governor and Sources (the URLs). */
 export const layerSourceClients = Layer.mergeAll(layerGammaSource, layerGoldskySource)

@@ -1,10 +1,10 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Random } from "effect"
 import { SourceError, isRetryable } from "../../domain/errors.js"
 import { parseRateLimitHeaders, waitAskedMs } from "../../domain/rateLimitHeaders.js"
 import type { HeaderSource, RateLimitHint } from "../../domain/rateLimitHeaders.js"
 import { redactUrl } from "../../domain/redact.js"
 import { Governor } from "../../services/Governor.js"
+import { HttpTransport } from "../../services/HttpTransport.js"
 import { RequestPolicy } from "../../services/RequestPolicy.js"
 import { waiting } from "../../services/Waiting.js"
 
@@ -80,19 +80,15 @@ const hintOf = (a: Answer) => a.hint
  * One attempt: the request under the governor's permit and --request-timeout, body parsed as JSON.
  * Written as a few combinators rather than a generator: this runs for every page of every unit.
  */
-const attempt = (req: JsonRequest, client: HttpClient.HttpClient, governor: Governor["Type"], timeout: Duration.Duration) => {
+const attempt = (req: JsonRequest, transport: HttpTransport["Type"], governor: Governor["Type"], timeout: Duration.Duration) => {
   const { host, where } = nameOf(req.url)
-  const request = (
-    req.body === undefined ? HttpClientRequest.get(req.url) : HttpClientRequest.post(req.url).pipe(HttpClientRequest.bodyUnsafeJson(req.body))
-  ).pipe(HttpClientRequest.acceptJson)
-  const once = Effect.flatMap(client.execute(request), (response) =>
-    Effect.flatMap(response.text, (text) =>
-      Effect.clockWith((clock) => readAnswer(req, host, where, response.status, response.headers, text, clock.unsafeCurrentTimeMillis()))
-    )
+  const exchange = req.body === undefined ? { url: req.url } : { url: req.url, body: JSON.stringify(req.body) }
+  const once = Effect.flatMap(transport.send(exchange), (reply) =>
+    Effect.clockWith((clock) => readAnswer(req, host, where, reply.status, reply.headers, reply.text, clock.unsafeCurrentTimeMillis()))
   ).pipe(
-    // Not e.message: it carries the full URL, keys included.
-    Effect.catchTag("RequestError", "ResponseError", (e) =>
-      Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: ${e.reason} error${detailOf(e.description, req.url, where)}` }))
+    // Not the raw description: it may carry the full URL, keys included.
+    Effect.catchTag("TransportError", (e) =>
+      Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: Transport error${detailOf(e.description, req.url, where)}` }))
     ),
     Effect.timeoutFail({
       duration: timeout,
@@ -110,29 +106,32 @@ export const backoffMs = (attemptIndex: number, error: SourceError, base: Durati
   })
 
 /**
- * GET (or POST with a JSON body) returning parsed JSON. Retries RateLimited / Transient / Timeout
- * with exponential backoff and full jitter, waiting at least Retry-After, up to maxAttempts; other
- * failures (4xx) fail at once. The last error names the URL (redacted) and the attempts made.
+ * GET (or POST with a JSON body) returning parsed JSON, over `transport` under `governor`. Retries
+ * RateLimited / Transient / Timeout with exponential backoff and full jitter, waiting at least
+ * Retry-After, up to maxAttempts; other failures (4xx) fail at once. The last error names the URL
+ * (redacted) and the attempts made. RequestPolicy is read from the caller's context on each request.
  */
-export const requestJson = (req: JsonRequest): Effect.Effect<unknown, SourceError, HttpClient.HttpClient | Governor> =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
-    Effect.flatMap(Governor, (governor) =>
-      Effect.flatMap(RequestPolicy, (policy) => {
-        const once = Effect.map(attempt(req, client, governor, policy.timeout), (a) => a.json)
-        const delayed = Duration.toMillis(policy.delay) > 0 ? Effect.zipRight(waiting(Effect.sleep(policy.delay)), once) : once
-        const retry = (n: number, error: SourceError): Effect.Effect<unknown, SourceError> => {
-          if (!isRetryable(error)) return Effect.fail(error)
-          if (n + 1 >= policy.maxAttempts) {
-            return Effect.fail(new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
-          }
-          return Effect.flatMap(backoffMs(n, error, policy.baseBackoff, policy.maxBackoff), (wait) =>
-            Effect.logDebug(`retrying in ${wait} ms: ${error.message}`).pipe(
-              Effect.zipRight(waiting(Effect.sleep(Duration.millis(wait)))),
-              Effect.zipRight(Effect.catchAll(delayed, (next) => retry(n + 1, next)))
-            )
-          )
+export const makeRequester =
+  (transport: HttpTransport["Type"], governor: Governor["Type"]) =>
+  (req: JsonRequest): Effect.Effect<unknown, SourceError> =>
+    Effect.flatMap(RequestPolicy, (policy) => {
+      const once = Effect.map(attempt(req, transport, governor, policy.timeout), (a) => a.json)
+      const delayed = Duration.toMillis(policy.delay) > 0 ? Effect.zipRight(waiting(Effect.sleep(policy.delay)), once) : once
+      const retry = (n: number, error: SourceError): Effect.Effect<unknown, SourceError> => {
+        if (!isRetryable(error)) return Effect.fail(error)
+        if (n + 1 >= policy.maxAttempts) {
+          return Effect.fail(new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
         }
-        return Effect.catchAll(delayed, (error) => retry(0, error))
-      })
-    )
-  )
+        return Effect.flatMap(backoffMs(n, error, policy.baseBackoff, policy.maxBackoff), (wait) =>
+          Effect.logDebug(`retrying in ${wait} ms: ${error.message}`).pipe(
+            Effect.zipRight(waiting(Effect.sleep(Duration.millis(wait)))),
+            Effect.zipRight(Effect.catchAll(delayed, (next) => retry(n + 1, next)))
+          )
+        )
+      }
+      return Effect.catchAll(delayed, (error) => retry(0, error))
+    })
+
+/** `makeRequester` with the transport and governor of the context. */
+export const requestJson = (req: JsonRequest): Effect.Effect<unknown, SourceError, HttpTransport | Governor> =>
+  Effect.flatMap(HttpTransport, (transport) => Effect.flatMap(Governor, (governor) => makeRequester(transport, governor)(req)))

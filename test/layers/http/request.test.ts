@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { FetchHttpClient, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Random, TestClock } from "effect"
@@ -7,6 +7,7 @@ import { SourceError } from "../../../src/domain/errors.js"
 import type { JsonRequest } from "../../../src/layers/http/request.js"
 import { requestJson } from "../../../src/layers/http/request.js"
 import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { layerUndiciTransport } from "../../../src/layers/http/undiciTransport.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
 
 /** A real HTTP server on loopback whose n-th answer (0-based) is scripted by the test. */
@@ -57,7 +58,7 @@ const run = (
 ) =>
   Effect.flatMap(urlOf, (url) => requestJson({ ...req, url: at(url) })).pipe(
     policy(over),
-    Effect.provide(Layer.mergeAll(layer, FetchHttpClient.layer, layerFixed(4)))
+    Effect.provide(Layer.mergeAll(layer, layerUndiciTransport, layerFixed(4)))
   )
 
 const ok = HttpServerResponse.unsafeJson({ ok: true })
@@ -184,7 +185,7 @@ describe("requestJson", () => {
         yield* Effect.exit(
           requestJson({ url: `http://127.0.0.1:${port}/v2/abcdefghijklmnopqrstuvwxyz123456?key=sekret123` }).pipe(
             policy({ maxAttempts: 1 }),
-            Effect.provide(Layer.mergeAll(FetchHttpClient.layer, layerFixed(1)))
+            Effect.provide(Layer.mergeAll(layerUndiciTransport, layerFixed(1)))
           )
         )
       ) as SourceError

@@ -1,6 +1,6 @@
-import { FetchHttpClient } from "@effect/platform"
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { layerUndiciTransport } from "../../../src/layers/http/undiciTransport.js"
 import { layerSourceClients } from "../../../src/layers/SourceClients.js"
 import { Sources } from "../../../src/services/Sources.js"
 import type { SimulatorHandle } from "../../../src/simulator/index.js"
@@ -12,7 +12,7 @@ export const layerSimSources = (sim: () => SimulatorHandle) =>
   layerSourceClients.pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        FetchHttpClient.layer,
+        layerUndiciTransport,
         layerFixed(8),
         Layer.effect(
           Sources,
