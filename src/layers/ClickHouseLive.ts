@@ -146,7 +146,8 @@ export const makeClickHouse = (
           abort_signal,
           query_id
         })
-        result.stream.destroy()
+        // Read to the end rather than destroyed: a destroyed response takes its keep-alive socket with it.
+        for await (const _ of result.stream) void _
       })
     }
 
