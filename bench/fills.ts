@@ -118,6 +118,17 @@ interface FillsRun {
   readonly peakRssMb: number
   readonly engineCpu: number
   readonly simCpu: number
+  readonly clickhouseCpu: number | undefined
+}
+
+/** The pid of the local ClickHouse this bench uses, when it is the project's own (CLICKHOUSE_URL: unknown). */
+const localClickHousePid = (): number | undefined => {
+  if (process.env["CLICKHOUSE_URL"] !== undefined) return undefined
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, ".polybackfill", "clickhouse", "state.json"), "utf8")) as { pid?: number }).pid
+  } catch {
+    return undefined
+  }
 }
 
 const jobLayers = (sim: Sim, workers: number) =>
@@ -136,6 +147,8 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
     const t0 = performance.now()
     const cpu0 = process.cpuUsage()
     const sim0 = cpuSecondsOf(sim.child.pid)
+    const chPid = localClickHousePid()
+    const ch0 = cpuSecondsOf(chPid)
     const summary = yield* runJob(fills, {
       runId,
       workers,
@@ -147,6 +160,7 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
     const seconds = (performance.now() - t0) / 1000
     const cpu = process.cpuUsage(cpu0)
     const simCpu = cpuSecondsOf(sim.child.pid) - sim0
+    const clickhouseCpu = chPid === undefined ? undefined : cpuSecondsOf(chPid) - ch0
     const requests = yield* Effect.promise(() => simRequests(sim))
     return {
       summary,
@@ -154,9 +168,13 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
       requests,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       engineCpu: (cpu.user + cpu.system) / 1e6,
-      simCpu
+      simCpu,
+      clickhouseCpu
     } satisfies FillsRun
   }).pipe(Effect.provide(jobLayers(sim, workers)))
+
+const clickhouseShare = (r: FillsRun): string =>
+  r.clickhouseCpu === undefined ? "" : `, ClickHouse ${fmt(r.clickhouseCpu, 1)} s (${fmt((r.clickhouseCpu / r.seconds) * 100)}%)`
 
 export interface FillsBenchOptions {
   readonly markets: number
@@ -224,7 +242,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
     console.log(`  fills        ${fmt(s.rows)} rows (${fmt(finalRows)} after FINAL): ${fmt(fillsRate)} fills/s in ${fmt(s.inserts)} inserts`)
     console.log(`  requests     ${fmt(main.requests)}: ${fmt(main.requests / main.seconds, 1)} requests/s`)
     console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (this process: engine, client, sink; the simulator runs apart)`)
-    console.log(`  CPU          engine ${fmt(main.engineCpu, 1)} s (${fmt((main.engineCpu / main.seconds) * 100)}% of a core), simulator ${fmt(main.simCpu, 1)} s (${fmt((main.simCpu / main.seconds) * 100)}%), on ${os.cpus().length} cores; load average ${os.loadavg()[0]!.toFixed(1)}`)
+    console.log(`  CPU          engine ${fmt(main.engineCpu, 1)} s (${fmt((main.engineCpu / main.seconds) * 100)}% of a core), simulator ${fmt(main.simCpu, 1)} s (${fmt((main.simCpu / main.seconds) * 100)}%)${clickhouseShare(main)}, on ${os.cpus().length} cores; load average ${os.loadavg()[0]!.toFixed(1)}`)
     console.log(`clickhouse alone: ${fmt(rawRows)} rows (${fmt(fileMb, 1)} MB JSONEachRow) in ${fmt(rawSeconds, 2)} s: ${fmt(rawRate)} rows/s`)
     console.log(`  engine / raw: ${fmt(fillsRate / rawRate, 2)} (target >= 0.5)`)
     if (at128 !== undefined) {
@@ -233,7 +251,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
       console.log(`128 workers, 150 ms latency: ${fmt(at128.summary.done)} markets in ${fmt(at128.seconds, 1)} s: ${fmt(perSec, 1)} markets/s, ` +
         `${fmt(at128.requests / at128.seconds, 1)} requests/s = ${fmt((perSec / ideal) * 100, 0)}% of 128 / 0.15 s = ${fmt(ideal)} markets/s ` +
         `(target >= 70%; requests/s ${fmt((at128.requests / at128.seconds / ideal) * 100, 0)}%; the seeds' best: 109 markets/s)`)
-      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%`)
+      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%${clickhouseShare(at128)}`)
     }
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))

@@ -110,10 +110,10 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
     const hosts = new Map<string, HostState>()
     const spacingMs = options.rps !== undefined && options.rps > 0 ? 1000 / options.rps : 0
 
-    const hostState = (host: string): Effect.Effect<HostState> =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const existing = hosts.get(host)
-        if (existing !== undefined) return existing
+    const hostState = (host: string): Effect.Effect<HostState> => {
+      const existing = hosts.get(host)
+      if (existing !== undefined) return Effect.succeed(existing)
+      return Effect.map(Clock.currentTimeMillis, (now) => {
         const learned = options.initialLimitOf?.(host)
         const start = options.adaptive ? clampLimit(options.aimd, learned ?? options.initial) : options.initial
         const created: HostState = {
@@ -134,6 +134,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         hosts.set(host, created)
         return created
       })
+    }
 
     /** Waits out pauses, an exhausted quota and the rps spacing; then charges the quota. */
     const awaitTurn = (h: HostState): Effect.Effect<void> =>
@@ -159,6 +160,15 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
           if (h.quota !== undefined) h.quota.remaining -= 1
           return
         }
+      })
+
+    /** A host that is open now starts at once, without the bookkeeping of a wait. */
+    const turn = (h: HostState): Effect.Effect<void> =>
+      Effect.clockWith((clock) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (spacingMs > 0 || openAtMs(h, now) > now) return waiting(awaitTurn(h))
+        if (h.quota !== undefined) h.quota.remaining -= 1
+        return Effect.void
       })
 
     const catchUp = options.adaptive ? options.catchUp ?? 0 : 0
@@ -220,7 +230,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         // The queue for a permit and a paused host are waits by design, not a stalled unit.
         h.permits.withPermit(
           Effect.zipRight(
-            waiting(awaitTurn(h)),
+            turn(h),
             Effect.uninterruptibleMask((restore) =>
               Effect.flatMap(Clock.currentTimeMillis, (startedMs) => {
                 const generation = h.aimd.generation

@@ -67,10 +67,20 @@ export class PermitPool {
     )
   })
 
-  /** `queue` wraps the wait for the permit (the governor reports it as a wait by design). */
+  /**
+   * `queue` wraps the wait for the permit (the governor reports it as a wait by design); a permit free
+   * at once is taken without it, since most requests of a well-sized pool never queue.
+   */
   withPermit<A, E, R>(self: Effect.Effect<A, E, R>, queue: (wait: Effect.Effect<void>) => Effect.Effect<void> = (w) => w): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(queue(this.acquire)), Effect.ensuring(restore(self), Effect.sync(() => this.release())))
+      Effect.suspend(() => {
+        const run = Effect.ensuring(restore(self), Effect.sync(() => this.release()))
+        if (this.taken < this.permits && this.waiters.size === 0) {
+          this.taken += 1
+          return run
+        }
+        return Effect.zipRight(restore(queue(this.acquire)), run)
+      })
     )
   }
 }
