@@ -110,7 +110,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
     const hosts = new Map<string, HostState>()
     const spacingMs = options.rps !== undefined && options.rps > 0 ? 1000 / options.rps : 0
 
-    const hostState = (host: string): Effect.Effect<HostState> => {
+    const hostState = (host: string): Effect.Effect<HostState> => Effect.suspend(() => {
       const existing = hosts.get(host)
       if (existing !== undefined) return Effect.succeed(existing)
       return Effect.map(Clock.currentTimeMillis, (now) => {
@@ -134,7 +134,7 @@ export const makeGovernorEngine = (options: GovernorEngineOptions): Effect.Effec
         hosts.set(host, created)
         return created
       })
-    }
+    })
 
     /** Waits out pauses, an exhausted quota and the rps spacing; then charges the quota. */
     const awaitTurn = (h: HostState): Effect.Effect<void> =>
