@@ -35,12 +35,9 @@ export const layerUnitStore = (
 export const layerFileStore = (opts: ClickHouseOptionValues): Layer.Layer<UnitStore, CheckpointFileError | UsageError> =>
   Layer.unwrapEffect(Effect.map(resolveClickHouseTarget(opts), (target) => layerFile(opts.stateDir, target.database)))
 
-/**
- * What the jobs talk through, apart from ClickHouse: the source clients over HTTP, the governor, the URLs.
- * Tracing is off: nothing here exports spans, and a span per request costs more CPU than its JSON decode.
- */
+/** What the jobs talk through, apart from ClickHouse: the source clients over HTTP, the governor, the URLs. */
 export const layerJobEnv = <E, R, E2, R2>(sources: Layer.Layer<Sources, E2, R2>, governor: Layer.Layer<Governor, E, R>) =>
-  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(layerUndiciTransport, governor, sources, Layer.setTracerEnabled(false))))
+  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(layerUndiciTransport, governor, sources)))
 
 /** The same, with the source URLs from the command line and environment. */
 export const layerSources = <E, R>(opts: SourceOptionValues, governor: Layer.Layer<Governor, E, R>) =>

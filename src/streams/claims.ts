@@ -46,11 +46,16 @@ export const makeClaimer = (deps: ClaimDeps) => {
   return (chunk: ReadonlyArray<BackfillUnitRow>): Effect.Effect<ReadonlyArray<UnitRun>, UnitStoreError> =>
     Effect.uninterruptible(
       Effect.gen(function* () {
-        const fresh = yield* reread(chunk.map((u) => u.unit_key))
-        const rows = selectUnits(fresh, { ...deps.selection, skip: 0, limit: undefined, liveRuns: yield* deps.othersAlive }, deps.span)
+        // Alone (no other run beats; every run beats before its first claim), nobody can have taken
+        // or be taking these units: the re-reads, FINAL queries that cost ClickHouse more than the
+        // claim itself, are left out.
+        const before = yield* deps.othersAlive
+        const fresh = before.size === 0 ? chunk : yield* reread(chunk.map((u) => u.unit_key))
+        const rows = selectUnits(fresh, { ...deps.selection, skip: 0, limit: undefined, liveRuns: before }, deps.span)
         const runs = yield* write(rows)
         if (runs.length === 0) return runs
         yield* Effect.sleep(deps.settle)
+        if (before.size === 0 && (yield* deps.othersAlive).size === 0) return runs
         const ours = new Set(
           (yield* reread(runs.map((u) => u.key))).filter((r) => r.status === "in_progress" && r.run_id === deps.runId).map((r) => r.unit_key)
         )

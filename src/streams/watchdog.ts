@@ -59,9 +59,8 @@ export const makeWatchdog = (options: { readonly timeout: Duration.DurationInput
         const now = yield* Clock.currentTimeMillis
         let next = now + timeoutMs
         for (const e of entries) {
-          if (e.fiber === undefined || e.silentMs !== undefined) continue
+          if (e.fiber === undefined || e.silentMs !== undefined || e.waits > 0) continue
           const silent = now - e.w.progressAt()
-          if (e.waits > 0) continue
           if (silent >= timeoutMs) {
             e.silentMs = silent
             e.fiber.unsafeInterruptAsFork(FiberId.none)

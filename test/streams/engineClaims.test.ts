@@ -8,6 +8,7 @@ import { layerMemory as layerSinkMemory, MemoryTables } from "../../src/layers/R
 import { layerMemory as layerUnitsMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
 import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
+import { UnitStore } from "../../src/services/UnitStore.js"
 import { planJob } from "../../src/streams/plan.js"
 import { fakeJob } from "./fakeJob.js"
 
@@ -47,5 +48,26 @@ describe("claims in a shared store", () => {
       expect(startsPerUnit.size).toBe(30)
       expect(units.latest("fake").every((u) => u.status === "done" && u.attempts === 1)).toBe(true)
       expect(tables.rowsOf("t")).toHaveLength(fake.expectedIds().length)
+    }))
+
+  it.effect("a run alone (no other run beats) claims without re-reading: the re-reads are FINAL queries on a real store", () =>
+    Effect.gen(function* () {
+      const fake = fakeJob({ units: 12, pages: 1, rowsPerPage: 2 })
+      const units = new MemoryUnits()
+      yield* planJob(fake.job, { rebuild: false }).pipe(Effect.provide(layerUnitsMemory(units)))
+      let rereads = 0
+      const counted = Layer.effect(
+        UnitStore,
+        Effect.map(UnitStore, (store) => ({
+          ...store,
+          loadKeys: (job: string, keys: ReadonlyArray<string>) => Effect.suspend(() => (rereads++, store.loadKeys!(job, keys)))
+        }))
+      ).pipe(Layer.provide(layerUnitsMemory(units)))
+      const process = Layer.mergeAll(counted, layerSinkMemory(new MemoryTables()), layerSilent, layerHeartbeatsMemory([]))
+      const run = yield* Effect.fork(runJob(fake.job, options("run-alone")).pipe(Effect.provide(process)))
+      for (let i = 0; i < 200 && Option.isNone(yield* Fiber.poll(run)); i++) yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.await(run)
+      expect(Exit.isSuccess(exit) && exit.value.done).toBe(12)
+      expect(rereads).toBe(0)
     }))
 })
