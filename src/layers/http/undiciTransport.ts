@@ -1,5 +1,6 @@
 import { Agent, request } from "undici"
 import { Effect, Layer } from "effect"
+import type { HttpReply } from "../../services/HttpTransport.js"
 import { HttpTransport, TransportError } from "../../services/HttpTransport.js"
 
 const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" }
@@ -19,7 +20,7 @@ export const layerUndiciTransport: Layer.Layer<HttpTransport> = Layer.scoped(
     ),
     (agent) => ({
       send: (exchange) =>
-        Effect.async<{ status: number; headers: Record<string, string | Array<string> | undefined>; text: string }, TransportError>(
+        Effect.async<HttpReply, TransportError>(
           (resume, signal) => {
             const post = exchange.body !== undefined
             request(exchange.url, {
