@@ -173,6 +173,22 @@ const runFills = (sim: Sim, workers: number, runId: string) =>
     } satisfies FillsRun
   }).pipe(Effect.provide(jobLayers(sim, workers)))
 
+/**
+ * CPU per market of the three processes, and the markets/s the machine's cores could give at those
+ * costs: when the run is close to that ceiling, the machine is the limit, not the engine alone.
+ */
+const cpuBudget = (r: FillsRun): string => {
+  const markets = r.summary.done + r.summary.errors
+  if (markets === 0 || r.clickhouseCpu === undefined) return "  CPU/market   (unknown: ClickHouse is not the local server)"
+  const ms = (cpu: number) => (cpu * 1000) / markets
+  const total = ms(r.engineCpu) + ms(r.simCpu) + ms(r.clickhouseCpu)
+  const cores = os.cpus().length
+  return (
+    `  CPU/market   engine ${fmt(ms(r.engineCpu), 2)} ms, simulator ${fmt(ms(r.simCpu), 2)} ms, ClickHouse ${fmt(ms(r.clickhouseCpu), 2)} ms: ` +
+    `${fmt(total, 2)} ms in all, so ${cores} cores give at most ${fmt((cores * 1000) / total)} markets/s at these costs`
+  )
+}
+
 const clickhouseShare = (r: FillsRun): string =>
   r.clickhouseCpu === undefined ? "" : `, ClickHouse ${fmt(r.clickhouseCpu, 1)} s (${fmt((r.clickhouseCpu / r.seconds) * 100)}%)`
 
@@ -243,6 +259,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
     console.log(`  requests     ${fmt(main.requests)}: ${fmt(main.requests / main.seconds, 1)} requests/s`)
     console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (this process: engine, client, sink; the simulator runs apart)`)
     console.log(`  CPU          engine ${fmt(main.engineCpu, 1)} s (${fmt((main.engineCpu / main.seconds) * 100)}% of a core), simulator ${fmt(main.simCpu, 1)} s (${fmt((main.simCpu / main.seconds) * 100)}%)${clickhouseShare(main)}, on ${os.cpus().length} cores; load average ${os.loadavg()[0]!.toFixed(1)}`)
+    console.log(cpuBudget(main))
     console.log(`clickhouse alone: ${fmt(rawRows)} rows (${fmt(fileMb, 1)} MB JSONEachRow) in ${fmt(rawSeconds, 2)} s: ${fmt(rawRate)} rows/s`)
     console.log(`  engine / raw: ${fmt(fillsRate / rawRate, 2)} (target >= 0.5)`)
     if (at128 !== undefined) {
@@ -252,6 +269,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
         `${fmt(at128.requests / at128.seconds, 1)} requests/s = ${fmt((perSec / ideal) * 100, 0)}% of 128 / 0.15 s = ${fmt(ideal)} markets/s ` +
         `(target >= 70%; requests/s ${fmt((at128.requests / at128.seconds / ideal) * 100, 0)}%; the seeds' best: 109 markets/s)`)
       console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%${clickhouseShare(at128)}`)
+      console.log(cpuBudget(at128))
     }
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))
