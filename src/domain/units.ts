@@ -185,12 +185,14 @@ export const released = (row: UnitWrite, cursor: string, rows: number, nowS: num
   last_run_at: nowS
 })
 
-/** The newest row per unit key (the ReplacingMergeTree rule: highest version wins, later insert on a tie). */
 /** The key `latestByKey` files a unit under. */
 export const unitRowKey = (job: string, unitKey: string): string => `${job}\u0000${unitKey}`
 
-export const latestByKey = (rows: Iterable<BackfillUnitRow>): Map<string, BackfillUnitRow> => {
-  const out = new Map<string, BackfillUnitRow>()
+/**
+ * The newest row per unit key (the ReplacingMergeTree rule: highest version wins, later insert on a
+ * tie), added to `out`, which may already hold the winners of earlier rows (an index kept up to date).
+ */
+export const latestByKey = (rows: Iterable<BackfillUnitRow>, out = new Map<string, BackfillUnitRow>()): Map<string, BackfillUnitRow> => {
   for (const row of rows) {
     const key = unitRowKey(row.job, row.unit_key)
     const prev = out.get(key)

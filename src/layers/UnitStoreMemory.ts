@@ -18,10 +18,7 @@ export class MemoryUnits {
   private indexed = 0
   private catchUp(): Map<string, BackfillUnitRow> {
     if (this.indexed < this.rows.length) {
-      for (const [key, row] of latestByKey(this.rows.slice(this.indexed))) {
-        const prev = this.newest.get(key)
-        if (prev === undefined || row.version >= prev.version) this.newest.set(key, row)
-      }
+      latestByKey(this.rows.slice(this.indexed), this.newest)
       this.indexed = this.rows.length
     }
     return this.newest

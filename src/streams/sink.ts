@@ -200,8 +200,8 @@ export const makeSink = <M, E>(
       for (const b of batches) n += b.rows.length
       const permits = Math.min(n, capacity)
       // Encoded before the wait for space: the objects can die young, the text is what waits.
-      const encoded: Array<readonly [string, Array<JsonFragment>]> = []
-      for (const b of batches) if (b.rows.length > 0) encoded.push([b.table, encodeFragments(b.rows, batchSize)])
+      const encoded: Array<{ readonly table: string; readonly fragments: Array<JsonFragment>; readonly rows: number }> = []
+      for (const b of batches) if (b.rows.length > 0) encoded.push({ table: b.table, fragments: encodeFragments(b.rows, batchSize), rows: b.rows.length })
       return Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           if (permits > 0) yield* restore(space.take(permits))
@@ -211,9 +211,8 @@ export const makeSink = <M, E>(
           }
           const wasEmpty = isEmpty(current)
           if (wasEmpty) current.openedAt = yield* Clock.currentTimeMillis
-          for (const [table, fragments] of encoded) {
+          for (const { table, fragments, rows } of encoded) {
             const target = current.tables.get(table)
-            const rows = rowsIn(fragments)
             if (target === undefined) current.tables.set(table, { fragments, rows })
             else {
               for (const f of fragments) target.fragments.push(f)
