@@ -1,5 +1,6 @@
 import { Command } from "@effect/cli"
-import { Command as Process } from "@effect/platform"
+// The module, not the package index: the index loads every module, API-doc bundles included (about 20 MB of heap).
+import * as Process from "@effect/platform/Command"
 import { existsSync } from "node:fs"
 import { Console, Effect } from "effect"
 import { LocalClickHouseError } from "../domain/errors.js"

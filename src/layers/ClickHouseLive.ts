@@ -56,11 +56,12 @@ const firstIssue = (error: ParseResult.ParseError): string => {
 }
 
 /** The fragments as one JSONEachRow body, streamed piece by piece rather than joined into a copy. */
-function* bodyOf(fragments: ReadonlyArray<JsonFragment>): Generator<string> {
+const COMMA = new Uint8Array([44])
+function* bodyOf(fragments: ReadonlyArray<JsonFragment>): Generator<Uint8Array> {
   let first = true
   for (const f of fragments) {
     if (f.rows === 0) continue
-    if (!first) yield ","
+    if (!first) yield COMMA
     first = false
     yield f.json
   }

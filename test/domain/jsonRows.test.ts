@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { decodeFragments, encodeFragments, packFragments, rowsIn } from "../../src/domain/jsonRows.js"
+import { decodeFragments, encodeFragments, fragmentText, packFragments, rowsIn } from "../../src/domain/jsonRows.js"
 
-const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ id: from + i, s: `row "${from + i}"\n\\`, x: 0.1 * (from + i) }))
+const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ id: from + i, s: `row "${from + i}"\n\\ é ✓`, x: 0.1 * (from + i) }))
 
 describe("JSONEachRow fragments", () => {
   it("round-trip rows exactly, strings with quotes, newlines and backslashes included", () => {
@@ -17,7 +17,7 @@ describe("JSONEachRow fragments", () => {
     const packed = packFragments(fragments, 100)
     expect(packed.map(rowsIn)).toEqual([60, 100, 90])
     expect(packed.every((chunk) => rowsIn(chunk) <= 100)).toBe(true)
-    const body = packed.flat().map((f) => f.json).join(",")
+    const body = packed.flat().map(fragmentText).join(",")
     expect(JSON.parse(`[${body}]`)).toEqual(rows(250))
   })
 })
