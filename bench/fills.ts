@@ -21,6 +21,7 @@ import { pipeline } from "node:stream/promises"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
+import { HEAP_GROWING_PERCENT, tuneHeapGrowth } from "../src/cli/heapGrowth.js"
 import { layerJobEnv } from "../src/cli/jobLayers.js"
 import { ALL_SHARDS } from "../src/domain/units.js"
 import { layerFixed } from "../src/layers/GovernorFixed.js"
@@ -281,6 +282,9 @@ const value = (argv: ReadonlyArray<string>, name: string): string | undefined =>
 }
 
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
+  // As the CLI does at start, so the figures are the shipped engine's.
+  const tuned = tuneHeapGrowth()
+  console.log(tuned ? `V8 heap growth ${HEAP_GROWING_PERCENT}% (as the CLI sets it)` : "V8 heap flags of your own: left as they are")
   const quick = argv.includes("--quick")
   await Effect.runPromise(
     runFillsBench({

@@ -3,9 +3,11 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { loadEnvFiles } from "./cli/envFiles.js"
+import { tuneHeapGrowth } from "./cli/heapGrowth.js"
 import { reportFailures, teardown } from "./cli/report.js"
 import { cli } from "./cli/root.js"
 
+tuneHeapGrowth()
 loadEnvFiles(process.cwd())
 
 cli(process.argv).pipe(

@@ -13,7 +13,6 @@ import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClic
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { Sources } from "../services/Sources.js"
-import { layerSimulator, SimulatorServer, simulatorSources } from "../simulator/server.js"
 import type { DemoReport } from "../streams/demo.js"
 import { emptyDatabase, EXAMPLE_QUERIES, runDemo } from "../streams/demo.js"
 import { formatSummary } from "../streams/engine.js"
@@ -92,7 +91,10 @@ export const demoCommand = Command.make("demo", options, (opts) =>
   )
 )
 
-const demo = (opts: DemoOptions) =>
+// Loaded here only: `run` and the other commands need not carry the simulator (viem, graphql) in their heap.
+const loadSimulator = Effect.promise(() => import("../simulator/server.js"))
+
+const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimulator, SimulatorServer, simulatorSources }) =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
     const sim = yield* SimulatorServer
@@ -124,4 +126,4 @@ const demo = (opts: DemoOptions) =>
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: opts.clickhouseUrl, database: Option.some(opts.database), stateDir: opts.stateDir }, { createDatabase: true })),
     Effect.provide(layerSimulator({ world: { markets: opts.markets, wallets: opts.wallets, from: "2026-04-21", to: "2026-05-05" } }))
-  )
+  ))

@@ -3,7 +3,6 @@ import { Console, Effect, Option } from "effect"
 import { UsageError } from "../domain/errors.js"
 import type { Family, Knobs, LatencyRange, Profile, RateLimitRule } from "../simulator/config.js"
 import { FAMILIES, parseDay, parseLatency, parseRateLimit, parseRateSchedule, profileKnobs, worldConfig } from "../simulator/config.js"
-import { layerSimulator, SimulatorServer } from "../simulator/server.js"
 import { World } from "../simulator/world.js"
 import { logOptions, withLogging } from "./common.js"
 
@@ -133,6 +132,7 @@ export const simulateCommand = Command.make("simulate", options, (v) =>
   Effect.gen(function* () {
     const knobs = yield* knobsOf(v)
     const world = yield* worldOf(v)
+    const { layerSimulator, SimulatorServer } = yield* Effect.promise(() => import("../simulator/server.js"))
     yield* Effect.gen(function* () {
       const sim = yield* SimulatorServer
       const c = world.config

@@ -1,3 +1,5 @@
+import type { Slab, SlabBytes } from "./byteSlabs.js"
+
 /**
  * Rows as JSONEachRow text, encoded once when they enter the sink: a page's rows then live as one
  * compact piece instead of dozens of objects until their insert, which halves the engine's GC, and
@@ -9,25 +11,32 @@ export interface JsonFragment {
   /** Whole rows, comma-separated (JSONEachRow accepts commas between objects, 18.16 included). */
   readonly json: Uint8Array
   readonly rows: number
+  /** Where the bytes live when they came from a `ByteSlabs` (released once inserted). */
+  readonly slab?: Slab | undefined
 }
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
 
-export const encodeFragment = (rows: ReadonlyArray<Record<string, unknown>>): JsonFragment => {
+/** Where encoded text goes: fresh bytes by default, or a slab of the caller's `ByteSlabs`. */
+export type WriteBytes = (text: string) => SlabBytes
+
+const freshBytes: WriteBytes = (t) => ({ bytes: utf8.encode(t), slab: undefined })
+
+export const encodeFragment = (rows: ReadonlyArray<Record<string, unknown>>, write: WriteBytes = freshBytes): JsonFragment => {
   const array = JSON.stringify(rows)
-  // Without the array's brackets: a view, not a copy.
-  const bytes = utf8.encode(array)
-  return { json: bytes.subarray(1, bytes.length - 1), rows: rows.length }
+  // Without the array's brackets.
+  const { bytes, slab } = write(array.slice(1, -1))
+  return { json: bytes, rows: rows.length, slab }
 }
 
 export const fragmentText = (f: JsonFragment): string => text.decode(f.json)
 
 /** At most `size` rows per fragment, so inserts can be packed up to a batch size. */
-export const encodeFragments = (rows: ReadonlyArray<Record<string, unknown>>, size: number): Array<JsonFragment> => {
-  if (rows.length <= size) return rows.length === 0 ? [] : [encodeFragment(rows)]
+export const encodeFragments = (rows: ReadonlyArray<Record<string, unknown>>, size: number, write: WriteBytes = freshBytes): Array<JsonFragment> => {
+  if (rows.length <= size) return rows.length === 0 ? [] : [encodeFragment(rows, write)]
   const out: Array<JsonFragment> = []
-  for (let i = 0; i < rows.length; i += size) out.push(encodeFragment(rows.slice(i, i + size)))
+  for (let i = 0; i < rows.length; i += size) out.push(encodeFragment(rows.slice(i, i + size), write))
   return out
 }
 

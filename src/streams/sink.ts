@@ -1,7 +1,8 @@
 import type { Scope } from "effect"
 import { Clock, Data, Deferred, Duration, Effect, Queue, Schedule } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
-import type { JsonFragment } from "../domain/jsonRows.js"
+import { ByteSlabs } from "../domain/byteSlabs.js"
+import type { JsonFragment, WriteBytes } from "../domain/jsonRows.js"
 import { encodeFragments, packFragments, rowsIn } from "../domain/jsonRows.js"
 import { RowSink } from "../services/RowSink.js"
 import type { TableRows } from "./Job.js"
@@ -91,6 +92,8 @@ export const makeSink = <M, E>(
     const cut = yield* Queue.unbounded<{ readonly epoch: Epoch<M>; readonly inserted: Deferred.Deferred<void, ClickHouseError> }>()
     const failure = yield* Deferred.make<never, SinkStopped>()
     const stats: SinkStats = { inserts: 0, rowsInserted: 0, flushes: 0 }
+    const slabs = new ByteSlabs()
+    const write: WriteBytes = (text) => slabs.write(text)
     let current = emptyEpoch<M>(1)
     let flushRequested = 0
     let ackedSeq = 0
@@ -173,6 +176,7 @@ export const makeSink = <M, E>(
           const error = insertExit.cause._tag === "Fail" ? insertExit.cause.error : insertExit.cause
           return yield* stop(error, "rows not written, no checkpoint moved")
         }
+        for (const { fragments } of epoch.tables.values()) for (const f of fragments) slabs.release(f.slab)
         if (epoch.markers.length > 0) {
           const ackExit = yield* Effect.exit(onAck(epoch.markers))
           if (ackExit._tag === "Failure") {
@@ -201,7 +205,7 @@ export const makeSink = <M, E>(
       const permits = Math.min(n, capacity)
       // Encoded before the wait for space: the objects can die young, the text is what waits.
       const encoded: Array<{ readonly table: string; readonly fragments: Array<JsonFragment>; readonly rows: number }> = []
-      for (const b of batches) if (b.rows.length > 0) encoded.push({ table: b.table, fragments: encodeFragments(b.rows, batchSize), rows: b.rows.length })
+      for (const b of batches) if (b.rows.length > 0) encoded.push({ table: b.table, fragments: encodeFragments(b.rows, batchSize, write), rows: b.rows.length })
       return Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           if (permits > 0) yield* restore(space.take(permits))
