@@ -1,12 +1,13 @@
 /**
  * The engine on the fills job, end to end: simulator (a child process, latency 50-150 ms, no rate
- * limit) -> Goldsky pages -> engine -> the local ClickHouse (or CLICKHOUSE_URL).
+ * limit) -> Goldsky pages -> `polybackfill run fills` (the built CLI, a child process) -> the local
+ * ClickHouse (or CLICKHOUSE_URL).
  *
- *   node_modules/.bin/vite-node bench/fills.ts [--markets 20000] [--fills 1000000] [--workers 256]
- *                                              [--latency 50..150] [--no-128] [--quick]
+ *   npm run bench -- fills [--markets 20000] [--fills 1000000] [--workers 256]
+ *                          [--latency 50..150] [--no-128] [--quick]
  *
- * Prints markets/s, fills/s, requests/s and the peak RSS of this process (the engine: the simulator
- * runs in its own process), then, in the same run, how fast ClickHouse alone ingests the same rows
+ * Prints markets/s, fills/s, requests/s and the peak RSS of the CLI process (the simulator runs in
+ * its own), then, in the same run, how fast ClickHouse alone ingests the same rows
  * from a JSONEachRow file over HTTP (its physical limit here), and a second run with 128 workers and
  * 150 ms latency, whose markets/s compares with 128 / 0.15 s.
  */
@@ -21,7 +22,6 @@ import { pipeline } from "node:stream/promises"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
-import { HEAP_GROWING_PERCENT, tuneHeapGrowth } from "../src/cli/heapGrowth.js"
 import { layerJobEnv } from "../src/cli/jobLayers.js"
 import { ALL_SHARDS } from "../src/domain/units.js"
 import { layerFixed } from "../src/layers/GovernorFixed.js"
@@ -32,8 +32,8 @@ import { layerClickHouse as layerUnits } from "../src/layers/UnitStoreClickHouse
 import { ClickHouse } from "../src/services/ClickHouse.js"
 import { Sources } from "../src/services/Sources.js"
 import { emptyDatabase } from "../src/streams/demo.js"
-import type { RunSummary } from "../src/streams/engine.js"
-import { runJob } from "../src/streams/engine.js"
+import type { SummaryLine } from "../src/streams/engine.js"
+import { parseSummary, runJob } from "../src/streams/engine.js"
 import { findJob } from "../src/streams/jobs/index.js"
 import { migrate } from "../src/streams/migrate.js"
 import { planJob } from "../src/streams/plan.js"
@@ -113,7 +113,7 @@ const clickhouseHttp = (baseUrl: string, query: string, io: { readonly upload?: 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 interface FillsRun {
-  readonly summary: RunSummary
+  readonly summary: SummaryLine
   readonly seconds: number
   readonly requests: number
   readonly peakRssMb: number
@@ -132,6 +132,56 @@ const localClickHousePid = (): number | undefined => {
   }
 }
 
+/** Peak resident memory of a live process in MB (Linux /proc VmHWM; 0 elsewhere). */
+const peakRssMbOf = (pid: number | undefined): number => {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return m === null ? 0 : Number(m[1]) / 1024
+  } catch {
+    return 0
+  }
+}
+
+const CLI = join(ROOT, "dist", "main.js")
+
+/**
+ * `polybackfill run fills` as users run it: the built CLI in a process of its own, so its peak RSS and
+ * CPU are the engine's alone (not this bench's TypeScript loader). Both are read from /proc until it
+ * exits; the wall time includes its start and the load of the plan.
+ */
+const runFillsCli = (goldskyUrl: string, workers: number, database: string): Promise<{ summary: SummaryLine; seconds: number; peakRssMb: number; cpu: number }> =>
+  new Promise((resolvePromise, reject) => {
+    const t0 = performance.now()
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", "fills", "--workers", String(workers), "--database", database, "--goldsky-url", goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000", "--log-format", "logfmt"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POLYBACKFILL_STATE_DIR: join(ROOT, ".polybackfill") } }
+    )
+    let peakRssMb = 0
+    let cpu = 0
+    const poll = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, peakRssMbOf(child.pid))
+      cpu = Math.max(cpu, cpuSecondsOf(child.pid))
+    }, 200)
+    let summary: SummaryLine | undefined
+    const lines: Array<string> = []
+    const onLine = (line: string) => {
+      summary = parseSummary("fills", line) ?? summary
+      lines.push(line)
+      if (lines.length > 20) lines.shift()
+      if (/level=(INFO|WARN|ERROR)/.test(line)) console.log(`  cli: ${line.replace(/^timestamp=\S+ /, "")}`)
+    }
+    createInterface({ input: child.stdout! }).on("line", onLine)
+    createInterface({ input: child.stderr! }).on("line", onLine)
+    child.once("error", reject)
+    child.once("exit", (code) => {
+      clearInterval(poll)
+      const seconds = (performance.now() - t0) / 1000
+      if (code !== 0 || summary === undefined) reject(new Error(`polybackfill run fills exited with ${code}:\n${lines.join("\n")}`))
+      else resolvePromise({ summary, seconds, peakRssMb, cpu })
+    })
+  })
+
 const jobLayers = (sim: Sim, workers: number) =>
   Layer.mergeAll(
     layerUnits,
@@ -140,35 +190,25 @@ const jobLayers = (sim: Sim, workers: number) =>
     layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: "", goldsky: sim.goldskyUrl, rpc: [] }), layerFixed(workers))
   )
 
-const runFills = (sim: Sim, workers: number, runId: string) =>
+const runFills = (sim: Sim, workers: number) =>
   Effect.gen(function* () {
     const fills = findJob("fills")!
     yield* planJob(fills, { rebuild: true })
     yield* Effect.promise(() => simRequests(sim, true))
-    const t0 = performance.now()
-    const cpu0 = process.cpuUsage()
     const sim0 = cpuSecondsOf(sim.child.pid)
     const chPid = localClickHousePid()
     const ch0 = cpuSecondsOf(chPid)
-    const summary = yield* runJob(fills, {
-      runId,
-      workers,
-      sink: { batchSize: 5000, flushInterval: Duration.seconds(2) },
-      checkpointInterval: 5000,
-      selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
-      say: (line) => Effect.sync(() => console.log(line))
-    })
-    const seconds = (performance.now() - t0) / 1000
-    const cpu = process.cpuUsage(cpu0)
+    const clickhouse = yield* ClickHouse
+    const run = yield* Effect.promise(() => runFillsCli(sim.goldskyUrl, workers, clickhouse.database))
     const simCpu = cpuSecondsOf(sim.child.pid) - sim0
     const clickhouseCpu = chPid === undefined ? undefined : cpuSecondsOf(chPid) - ch0
     const requests = yield* Effect.promise(() => simRequests(sim))
     return {
-      summary,
-      seconds,
+      summary: run.summary,
+      seconds: run.seconds,
       requests,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-      engineCpu: (cpu.user + cpu.system) / 1e6,
+      peakRssMb: run.peakRssMb,
+      engineCpu: run.cpu,
       simCpu,
       clickhouseCpu
     } satisfies FillsRun
@@ -222,7 +262,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
         selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined }
       })
       console.log(`markets job: ${fmt(m.rows)} rows in ${fmt(m.elapsedMs / 1000, 1)} s`)
-      return yield* runFills(sim, o.workers, "bench-fills")
+      return yield* runFills(sim, o.workers)
     }).pipe(Effect.provide(jobLayers(sim, o.workers)), Effect.ensuring(Effect.promise(() => stopSim(sim))))
 
     // ClickHouse alone: the same rows from a pre-built JSONEachRow file, one HTTP insert.
@@ -246,7 +286,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
     if (o.with128) {
       const slow = yield* Effect.promise(() => startSim([...worldArgs, "--latency", "150..150"]))
       at128 = yield* Effect.gen(function* () {
-        return yield* runFills(slow, 128, "bench-fills-128")
+        return yield* runFills(slow, 128)
       }).pipe(Effect.ensuring(Effect.promise(() => stopSim(slow))))
     }
 
@@ -258,7 +298,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
     console.log(`  markets      ${fmt(s.done)} done, ${fmt(s.errors)} errors in ${fmt(main.seconds, 1)} s: ${fmt(s.done / main.seconds, 1)} markets/s`)
     console.log(`  fills        ${fmt(s.rows)} rows (${fmt(finalRows)} after FINAL): ${fmt(fillsRate)} fills/s in ${fmt(s.inserts)} inserts`)
     console.log(`  requests     ${fmt(main.requests)}: ${fmt(main.requests / main.seconds, 1)} requests/s`)
-    console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (this process: engine, client, sink; the simulator runs apart)`)
+    console.log(`  peak RSS     ${fmt(main.peakRssMb)} MB (the "polybackfill run fills" process; the simulator runs apart)`)
     console.log(`  CPU          engine ${fmt(main.engineCpu, 1)} s (${fmt((main.engineCpu / main.seconds) * 100)}% of a core), simulator ${fmt(main.simCpu, 1)} s (${fmt((main.simCpu / main.seconds) * 100)}%)${clickhouseShare(main)}, on ${os.cpus().length} cores; load average ${os.loadavg()[0]!.toFixed(1)}`)
     console.log(cpuBudget(main))
     console.log(`clickhouse alone: ${fmt(rawRows)} rows (${fmt(fileMb, 1)} MB JSONEachRow) in ${fmt(rawSeconds, 2)} s: ${fmt(rawRate)} rows/s`)
@@ -269,7 +309,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
       console.log(`128 workers, 150 ms latency: ${fmt(at128.summary.done)} markets in ${fmt(at128.seconds, 1)} s: ${fmt(perSec, 1)} markets/s, ` +
         `${fmt(at128.requests / at128.seconds, 1)} requests/s = ${fmt((perSec / ideal) * 100, 0)}% of 128 / 0.15 s = ${fmt(ideal)} markets/s ` +
         `(target >= 70%; requests/s ${fmt((at128.requests / at128.seconds / ideal) * 100, 0)}%; the seeds' best: 109 markets/s)`)
-      console.log(`  peak RSS so far ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%${clickhouseShare(at128)}`)
+      console.log(`  peak RSS ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%${clickhouseShare(at128)}`)
       console.log(cpuBudget(at128))
     }
   }).pipe(
@@ -282,9 +322,6 @@ const value = (argv: ReadonlyArray<string>, name: string): string | undefined =>
 }
 
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
-  // As the CLI does at start, so the figures are the shipped engine's.
-  const tuned = tuneHeapGrowth()
-  console.log(tuned ? `V8 heap growth ${HEAP_GROWING_PERCENT}% (as the CLI sets it)` : "V8 heap flags of your own: left as they are")
   const quick = argv.includes("--quick")
   await Effect.runPromise(
     runFillsBench({

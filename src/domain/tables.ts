@@ -132,6 +132,9 @@ export interface BackfillUnitRow {
   readonly version: number // ReplacingMergeTree version: monotonically increasing (ms clock)
 }
 
+/** What choosing a run's units needs of each: a large plan is held this way, a few dozen bytes a unit. */
+export type UnitHead = Pick<BackfillUnitRow, "unit_key" | "shard_hash" | "status" | "run_id">
+
 export interface WorkerHeartbeatRow {
   readonly job: string
   readonly run_id: string

@@ -1,4 +1,4 @@
-import type { BackfillUnitRow, UnitStatus } from "./tables.js"
+import type { BackfillUnitRow, UnitHead, UnitStatus } from "./tables.js"
 
 /**
  * Shard of a unit: FNV-1a (32 bit) of its key, so every process and every language computes the same
@@ -121,11 +121,11 @@ export interface UnitSpan {
   readonly to: number
 }
 
-export const selectUnits = (
-  units: ReadonlyArray<BackfillUnitRow>,
+export const selectUnits = <U extends UnitHead>(
+  units: ReadonlyArray<U>,
   selection: Selection,
-  span?: (unit: BackfillUnitRow) => UnitSpan | undefined
-): Array<BackfillUnitRow> => {
+  span?: (unit: U) => UnitSpan | undefined
+): Array<U> => {
   const statuses = new Set(runnableStatuses(selection.retryErrors))
   const picked = units
     .filter((u) => statuses.has(u.status) && inShard(selection.shard, u.shard_hash))

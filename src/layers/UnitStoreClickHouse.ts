@@ -3,12 +3,30 @@ import { ClickHouseError } from "../domain/errors.js"
 import { JobName, UnitKey } from "../domain/ids.js"
 import { quote } from "../domain/sql.js"
 import { TABLES } from "../domain/tables.js"
+import type { UnitHead } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { UnitStore } from "../services/UnitStore.js"
 import { UnitRowSchema } from "./unitRowSchema.js"
 
 const COLUMNS =
   "job, unit_key, shard_hash, status, cursor, attempts, rows, error_message, run_id, toUInt32(last_run_at) AS last_run_at, payload, version"
+
+const UnitHeadSchema = Schema.Struct({
+  unit_key: Schema.String,
+  shard_hash: Schema.Union(Schema.Number, Schema.NumberFromString),
+  status: Schema.Literal("pending", "in_progress", "done", "error"),
+  run_id: Schema.String
+})
+
+/** One string per distinct run id (a plan's units share a handful), not one per row. */
+const sharingRunIds = (heads: ReadonlyArray<UnitHead>): ReadonlyArray<UnitHead> => {
+  const ids = new Map<string, string>()
+  return heads.map((h) => {
+    const known = ids.get(h.run_id)
+    if (known === undefined) ids.set(h.run_id, h.run_id)
+    return known === undefined ? h : { ...h, run_id: known }
+  })
+}
 
 const jobName = (job: string): JobName => {
   if (!Schema.is(JobName)(job)) throw new Error(`invalid job name ${JSON.stringify(job)}`)
@@ -48,6 +66,10 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
         Effect.suspend(() =>
           clickhouse.query(`SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitRowSchema)
         ),
+      loadHeads: (job) =>
+        Effect.suspend(() =>
+          clickhouse.query(`SELECT unit_key, shard_hash, status, run_id FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitHeadSchema)
+        ).pipe(Effect.map(sharingRunIds)),
       loadKeys: (job, keys) =>
         keys.length === 0
           ? Effect.succeed([])

@@ -1,7 +1,7 @@
 import type { Effect } from "effect"
 import { Context, Data } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
-import type { BackfillUnitRow } from "../domain/tables.js"
+import type { BackfillUnitRow, UnitHead } from "../domain/tables.js"
 import type { UnitWrite } from "../domain/units.js"
 
 /** The file checkpoint log could not be read or written; `message` names the file and the fix. */
@@ -27,6 +27,12 @@ export interface UnitStoreApi {
    * each claim against it, so no unit is run by two live runs at once.
    */
   readonly loadKeys?: (job: string, keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<BackfillUnitRow>, UnitStoreError>
+  /**
+   * What choosing units needs of every unit of `job` (no payloads, cursors or messages), for stores
+   * with `loadKeys`: a run of a large plan then holds a few dozen bytes per unit, and reads the full
+   * rows of each chunk it claims with `loadKeys`.
+   */
+  readonly loadHeads?: (job: string) => Effect.Effect<ReadonlyArray<UnitHead>, UnitStoreError>
   /** Writes rows in one batch, all with one new version above every version written before. */
   readonly save: (rows: ReadonlyArray<UnitWrite>) => Effect.Effect<void, UnitStoreError>
   /** Jobs that have units. */

@@ -1,6 +1,6 @@
 import type { Duration, Schedule } from "effect"
 import { Clock, Effect } from "effect"
-import type { BackfillUnitRow } from "../domain/tables.js"
+import type { BackfillUnitRow, UnitHead } from "../domain/tables.js"
 import type { Selection, UnitSpan, UnitWrite } from "../domain/units.js"
 import { claimed, selectUnits } from "../domain/units.js"
 import type { UnitStoreApi, UnitStoreError } from "../services/UnitStore.js"
@@ -23,6 +23,8 @@ export interface ClaimDeps {
   readonly active: Map<string, UnitRun>
 }
 
+const isFullRow = (u: UnitHead): u is BackfillUnitRow => "payload" in u
+
 /**
  * Claims a chunk of units (in_progress, this run's id) and returns those this run now holds. In a
  * shared store another run may have taken a unit since this run loaded the plan, or may claim it at the
@@ -40,17 +42,20 @@ export const makeClaimer = (deps: ClaimDeps) => {
       return runs
     })
   const recheck = deps.store.loadKeys
-  // A store only this process uses (no loadKeys): nothing to re-check.
-  if (recheck === undefined) return (chunk: ReadonlyArray<BackfillUnitRow>) => Effect.uninterruptible(write(chunk))
+  // A store only this process uses (no loadKeys): nothing to re-check, and the engine loaded full rows.
+  if (recheck === undefined) {
+    return (chunk: ReadonlyArray<UnitHead>) =>
+      chunk.every(isFullRow) ? Effect.uninterruptible(write(chunk)) : Effect.dieMessage("unit heads from a store that cannot read full rows (no loadKeys)")
+  }
   const reread = (keys: ReadonlyArray<string>) => recheck(deps.job, keys).pipe(Effect.retry(deps.retry))
-  return (chunk: ReadonlyArray<BackfillUnitRow>): Effect.Effect<ReadonlyArray<UnitRun>, UnitStoreError> =>
+  return (chunk: ReadonlyArray<UnitHead>): Effect.Effect<ReadonlyArray<UnitRun>, UnitStoreError> =>
     Effect.uninterruptible(
       Effect.gen(function* () {
         // Alone (no other run beats; every run beats before its first claim), nobody can have taken
-        // or be taking these units: the re-reads, FINAL queries that cost ClickHouse more than the
-        // claim itself, are left out.
+        // or be taking these units: with full rows in hand the re-read, a FINAL query that costs
+        // ClickHouse more than the claim itself, is left out. Heads are always read in full first.
         const before = yield* deps.othersAlive
-        const fresh = before.size === 0 ? chunk : yield* reread(chunk.map((u) => u.unit_key))
+        const fresh = before.size === 0 && chunk.every(isFullRow) ? chunk : yield* reread(chunk.map((u) => u.unit_key))
         const rows = selectUnits(fresh, { ...deps.selection, skip: 0, limit: undefined, liveRuns: before }, deps.span)
         const runs = yield* write(rows)
         if (runs.length === 0) return runs

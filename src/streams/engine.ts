@@ -3,7 +3,7 @@ import { UsageError } from "../domain/errors.js"
 import type { ProgressSnapshot } from "../domain/progress.js"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
-import type { BackfillUnitRow, QuarantineRow } from "../domain/tables.js"
+import type { BackfillUnitRow, QuarantineRow, UnitHead } from "../domain/tables.js"
 import type { Selection, UnitWrite } from "../domain/units.js"
 import { inShard, released, selectUnits } from "../domain/units.js"
 import type { LiveRun } from "../services/Heartbeats.js"
@@ -114,11 +114,13 @@ export const runJob = <R>(
     const store = yield* UnitStore
     const progress = yield* Progress
     const say = options.say ?? ((line: string) => Console.error(line))
-    const all = yield* store.load(job.name)
+    const { since, until } = options.selection
+    // Choosing by --since/--until reads each unit's span from its payload; otherwise the heads do.
+    const byHeads = store.loadHeads !== undefined && store.loadKeys !== undefined && (job.span === undefined || (since === undefined && until === undefined))
+    const all: ReadonlyArray<UnitHead> = byHeads ? yield* store.loadHeads!(job.name) : yield* store.load(job.name)
     if (all.length === 0) {
       return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`polybackfill plan ${job.name}\` first` })
     }
-    const { since, until } = options.selection
     if ((since !== undefined || until !== undefined) && job.span === undefined) {
       return yield* new UsageError({ message: `--since/--until: the units of ${job.name} are not dated; leave those flags out for this job` })
     }
@@ -140,7 +142,9 @@ export const runJob = <R>(
     }
     const span = job.span
     const unitSpan = span === undefined ? undefined : (u: BackfillUnitRow) => span({ unitKey: u.unit_key, payload: u.payload })
-    const selected = selectUnits(all, { ...options.selection, liveRuns }, unitSpan)
+    const selected = byHeads
+      ? selectUnits(all, { ...options.selection, liveRuns })
+      : selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan)
     const workers = Math.max(1, Math.floor(options.workers))
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(
@@ -357,4 +361,19 @@ export const formatSummary = (s: RunSummary): string => {
     `${s.quarantined > 0 ? ` (+${formatCount(s.quarantined)} quarantined)` : ""} in ${formatCount(s.inserts)} inserts, ` +
     `${formatDuration(s.elapsedMs)} (${per(s.done + s.errors)} units/s, ${per(s.rows)} rows/s)`
   )
+}
+
+export interface SummaryLine {
+  readonly done: number
+  readonly errors: number
+  readonly rows: number
+  readonly inserts: number
+}
+
+const countOf = (text: string | undefined) => (text === undefined ? 0 : Number(text.replaceAll(",", "")))
+
+/** The figures of a `formatSummary` line of `job` (benchmarks read them from a `polybackfill run`'s output). */
+export const parseSummary = (job: string, line: string): SummaryLine | undefined => {
+  const m = new RegExp(`^${job}: ([\\d,]+) of [\\d,]+ units done(?: \\(([\\d,]+) errors\\))?, ([\\d,]+) rows.* in ([\\d,]+) inserts`).exec(line)
+  return m === null ? undefined : { done: countOf(m[1]), errors: countOf(m[2]), rows: countOf(m[3]), inserts: countOf(m[4]) }
 }

@@ -70,4 +70,32 @@ describe("claims in a shared store", () => {
       expect(Exit.isSuccess(exit) && exit.value.done).toBe(12)
       expect(rereads).toBe(0)
     }))
+
+  it.effect("a run that loaded unit heads reads each chunk in full once before claiming it, and writes the full rows back", () =>
+    Effect.gen(function* () {
+      const fake = fakeJob({ units: 150, pages: 2, rowsPerPage: 2 })
+      const units = new MemoryUnits()
+      yield* planJob(fake.job, { rebuild: false }).pipe(Effect.provide(layerUnitsMemory(units)))
+      const payloads = new Map(units.latest("fake").map((u) => [u.unit_key, u.payload]))
+      let rereads = 0
+      const headsOnly = Layer.effect(
+        UnitStore,
+        Effect.map(UnitStore, (store) => ({
+          ...store,
+          loadHeads: (job: string) =>
+            Effect.map(store.load(job), (rows) => rows.map(({ unit_key, shard_hash, status, run_id }) => ({ unit_key, shard_hash, status, run_id }))),
+          loadKeys: (job: string, keys: ReadonlyArray<string>) => Effect.suspend(() => (rereads++, store.loadKeys!(job, keys)))
+        }))
+      ).pipe(Layer.provide(layerUnitsMemory(units)))
+      const process = Layer.mergeAll(headsOnly, layerSinkMemory(new MemoryTables()), layerSilent, layerHeartbeatsMemory([]))
+      const run = yield* Effect.fork(runJob(fake.job, { ...options("run-heads"), claimChunk: 64 }).pipe(Effect.provide(process)))
+      for (let i = 0; i < 400 && Option.isNone(yield* Fiber.poll(run)); i++) yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.await(run)
+      expect(Exit.isSuccess(exit) && exit.value.done).toBe(150)
+      // 150 units in chunks of 64: three chunks, one full read each.
+      expect(rereads).toBe(3)
+      const latest = units.latest("fake")
+      expect(latest.every((u) => u.status === "done" && u.attempts === 1 && u.payload === payloads.get(u.unit_key))).toBe(true)
+      expect(new Set(fake.starts.map((s) => s.unit)).size).toBe(150)
+    }))
 })
