@@ -116,8 +116,9 @@ export const runJob = <R>(
     const say = options.say ?? ((line: string) => Console.error(line))
     const { since, until } = options.selection
     // Choosing by --since/--until reads each unit's span from its payload; otherwise the heads do.
-    const byHeads = store.loadHeads !== undefined && store.loadKeys !== undefined && (job.span === undefined || (since === undefined && until === undefined))
-    const all: ReadonlyArray<UnitHead> = byHeads ? yield* store.loadHeads!(job.name) : yield* store.load(job.name)
+    const bySpan = job.span !== undefined && (since !== undefined || until !== undefined)
+    const loadHeads = store.loadKeys === undefined || bySpan ? undefined : store.loadHeads
+    const all: ReadonlyArray<UnitHead> = loadHeads === undefined ? yield* store.load(job.name) : yield* loadHeads(job.name)
     if (all.length === 0) {
       return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`polybackfill plan ${job.name}\` first` })
     }
@@ -142,9 +143,10 @@ export const runJob = <R>(
     }
     const span = job.span
     const unitSpan = span === undefined ? undefined : (u: BackfillUnitRow) => span({ unitKey: u.unit_key, payload: u.payload })
-    const selected = byHeads
-      ? selectUnits(all, { ...options.selection, liveRuns })
-      : selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan)
+    const selected =
+      loadHeads === undefined
+        ? selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan) // full rows: store.load
+        : selectUnits(all, { ...options.selection, liveRuns })
     const workers = Math.max(1, Math.floor(options.workers))
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(

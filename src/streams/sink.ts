@@ -176,6 +176,7 @@ export const makeSink = <M, E>(
           const error = insertExit.cause._tag === "Fail" ? insertExit.cause.error : insertExit.cause
           return yield* stop(error, "rows not written, no checkpoint moved")
         }
+        // Inserted for good (a retry would have re-sent them): their bytes may be written over.
         for (const { fragments } of epoch.tables.values()) for (const f of fragments) slabs.release(f.slab)
         if (epoch.markers.length > 0) {
           const ackExit = yield* Effect.exit(onAck(epoch.markers))
