@@ -132,7 +132,7 @@ export interface BackfillUnitRow {
   readonly version: number // ReplacingMergeTree version: monotonically increasing (ms clock)
 }
 
-/** What choosing a run's units needs of each: a large plan is held this way, a few dozen bytes a unit. */
+/** What choosing a run's units needs of each: a run of a large plan holds these (about 0.3 KB a unit), not full rows. */
 export type UnitHead = Pick<BackfillUnitRow, "unit_key" | "shard_hash" | "status" | "run_id">
 
 export interface WorkerHeartbeatRow {

@@ -11,12 +11,7 @@ import { UnitRowSchema } from "./unitRowSchema.js"
 const COLUMNS =
   "job, unit_key, shard_hash, status, cursor, attempts, rows, error_message, run_id, toUInt32(last_run_at) AS last_run_at, payload, version"
 
-const UnitHeadSchema = Schema.Struct({
-  unit_key: Schema.String,
-  shard_hash: Schema.Union(Schema.Number, Schema.NumberFromString),
-  status: Schema.Literal("pending", "in_progress", "done", "error"),
-  run_id: Schema.String
-})
+const UnitHeadSchema = UnitRowSchema.pick("unit_key", "shard_hash", "status", "run_id")
 
 /** One string per distinct run id (a plan's units share a handful), not one per row. */
 const sharingRunIds = (heads: ReadonlyArray<UnitHead>): ReadonlyArray<UnitHead> => {

@@ -29,8 +29,8 @@ export interface UnitStoreApi {
   readonly loadKeys?: (job: string, keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<BackfillUnitRow>, UnitStoreError>
   /**
    * What choosing units needs of every unit of `job` (no payloads, cursors or messages), for stores
-   * with `loadKeys`: a run of a large plan then holds a few dozen bytes per unit, and reads the full
-   * rows of each chunk it claims with `loadKeys`.
+   * with `loadKeys`: a run of a large plan then holds its key and three small fields per unit, and
+   * reads the full rows of each chunk it claims with `loadKeys`.
    */
   readonly loadHeads?: (job: string) => Effect.Effect<ReadonlyArray<UnitHead>, UnitStoreError>
   /** Writes rows in one batch, all with one new version above every version written before. */

@@ -51,6 +51,19 @@ contract("clickhouse", () =>
 )
 
 describe("unit store: clickhouse specifics", () => {
+  it.live("heads are the newest rows' key, shard hash, status and run id", () =>
+    Effect.gen(function* () {
+      const store = yield* UnitStore
+      yield* store.save([unit("a"), unit("b"), unit("c")])
+      yield* store.save([unit("a", { status: "in_progress", run_id: "r1" }), unit("b", { status: "error", run_id: "r1", error_message: "boom" })])
+      const heads = [...(yield* store.loadHeads!("fills"))].sort((x, y) => x.unit_key.localeCompare(y.unit_key))
+      const full = [...(yield* store.load("fills"))].sort((x, y) => x.unit_key.localeCompare(y.unit_key))
+      expect(heads).toEqual(full.map(({ unit_key, shard_hash, status, run_id }) => ({ unit_key, shard_hash, status, run_id })))
+      expect(heads.map((h) => h.status)).toEqual(["in_progress", "error", "pending"])
+    }).pipe(
+      Effect.provide(layerClickHouse.pipe(Layer.provideMerge(Layer.effectDiscard(migrate(MIGRATIONS, () => Effect.void))), Layer.provide(layerTestClickHouse("unitstore_heads"))))
+    ))
+
   it.live("a second process continues above the versions already written (FINAL reads the latest)", () =>
     Effect.gen(function* () {
       const clickhouse = layerTestClickHouse("unitstore_versions")
