@@ -13,7 +13,7 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { request } from "node:http"
 import os, { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -144,6 +144,21 @@ const peakRssMbOf = (pid: number | undefined): number => {
 
 const CLI = join(ROOT, "dist", "main.js")
 
+/** The newest modification time of a file under `dir`, in ms. */
+const newestUnder = (dir: string): number =>
+  Math.max(0, ...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs))
+
+/** The bench measures the built CLI: a build older than the sources would measure old code. */
+const checkBuilt = (): void => {
+  let built = 0
+  try {
+    built = statSync(CLI).mtimeMs
+  } catch {
+    // not built
+  }
+  if (built < newestUnder(join(ROOT, "src"))) throw new Error(`${CLI} is missing or older than src/: run \`npm run build\` (npm run bench builds first)`)
+}
+
 /**
  * `polybackfill run fills` as users run it: the built CLI in a process of its own, so its peak RSS and
  * CPU are the engine's alone (not this bench's TypeScript loader). Both are read from /proc until it
@@ -243,6 +258,7 @@ export interface FillsBenchOptions {
 
 export const runFillsBench = (o: FillsBenchOptions) =>
   Effect.gen(function* () {
+    yield* Effect.sync(checkBuilt)
     const worldArgs = ["--markets", String(o.markets), "--fills", String(o.fills), "--wallets", "5000", "--from", "2026-03-01", "--to", "2026-04-27"]
     console.log(`fills bench: ${fmt(o.markets)} markets, ~${fmt(o.fills)} fills (all in the subgraph's era), latency ${o.latency} ms, no rate limit, ${o.workers} workers`)
     const clickhouse = yield* ClickHouse
