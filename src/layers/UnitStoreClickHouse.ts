@@ -28,6 +28,9 @@ const jobName = (job: string): JobName => {
   return job
 }
 
+/** The newest rows of `job`: every read uses FINAL. */
+const ofJob = (job: string) => `FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`
+
 const unitKey = (key: string): UnitKey => {
   if (!Schema.is(UnitKey)(key)) throw new Error(`invalid unit key ${JSON.stringify(key)}`)
   return key
@@ -59,18 +62,18 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
       location: `${clickhouse.database}.${TABLES.backfillUnits} at ${clickhouse.displayUrl}`,
       load: (job) =>
         Effect.suspend(() =>
-          clickhouse.query(`SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitRowSchema)
+          clickhouse.query(`SELECT ${COLUMNS} ${ofJob(job)}`, UnitRowSchema)
         ),
       loadHeads: (job) =>
         Effect.suspend(() =>
-          clickhouse.query(`SELECT unit_key, shard_hash, status, run_id FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`, UnitHeadSchema)
+          clickhouse.query(`SELECT unit_key, shard_hash, status, run_id ${ofJob(job)}`, UnitHeadSchema)
         ).pipe(Effect.map(sharingRunIds)),
       loadKeys: (job, keys) =>
         keys.length === 0
           ? Effect.succeed([])
           : Effect.suspend(() =>
               clickhouse.query(
-                `SELECT ${COLUMNS} FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))} AND unit_key IN (${keys.map((k) => quote(unitKey(k))).join(", ")})`,
+                `SELECT ${COLUMNS} ${ofJob(job)} AND unit_key IN (${keys.map((k) => quote(unitKey(k))).join(", ")})`,
                 UnitRowSchema
               )
             ),

@@ -31,7 +31,7 @@ export class MemoryUnits {
     return keys.flatMap((k) => newest.get(unitRowKey(job, k)) ?? [])
   }
   unit(job: string, key: string): BackfillUnitRow | undefined {
-    return this.latest(job).find((r) => r.unit_key === key)
+    return this.latestOf(job, [key])[0]
   }
 }
 
