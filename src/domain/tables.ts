@@ -40,7 +40,11 @@ export interface MarketTokenRow {
 }
 
 export interface ClobFillRow {
-  /** Natural key shared by every source: `${tx_hash}_${order_hash}` (the subgraph's own id). */
+  /**
+   * Natural key shared by every source: `${tx_hash}_${order_hash}` (the subgraph's own id), and
+   * `${tx_hash}_${order_hash}_${n}` for the n-th fill of the same order in the same transaction counted
+   * back from the last one (see fillId in fills.ts).
+   */
   readonly fill_id: string
   readonly tx_hash: string
   readonly order_hash: string
@@ -55,7 +59,12 @@ export interface ClobFillRow {
   readonly taker_asset_id: string
   readonly maker_amount_filled: string // raw, 6 decimals
   readonly taker_amount_filled: string
-  readonly fee: string // raw; unit per era (see polymarket-sources.md)
+  readonly fee: string // raw, 6 decimals, in fee_asset
+  readonly fee_asset: FeeAsset
+  readonly fee_shares: number // the fee when paid in outcome tokens, else 0
+  readonly fee_usdc: number // the fee when paid in collateral, else 0
+  readonly builder: string // V2 bytes32, "" in V1
+  readonly metadata: string // V2 bytes32, "" in V1
   readonly wallet: string // the maker: fills are stored from the maker's perspective
   readonly side: string // "BUY" | "SELL" from the maker's perspective
   readonly token_id: string
@@ -68,6 +77,9 @@ export interface ClobFillRow {
   readonly source: string // "goldsky" | "rpc"
   readonly ingested_at: number
 }
+
+/** What a fill's fee is paid in: V1 charges what the order receives (tokens on a BUY); V2 collateral (assumed). */
+export type FeeAsset = "token" | "collateral"
 
 export interface ExternalTradeRow {
   readonly external_trade_id: string
@@ -112,7 +124,34 @@ export interface Erc1155TransferRow {
   readonly to_address: string
   readonly token_id: string
   readonly amount: string
+  readonly zero_value: number // 1 when amount is 0 (a batch can list an id it moves nothing of)
   readonly ingested_at: number
+}
+
+/** A ConditionResolution of the CTF: payouts per outcome slot, read on chain. */
+export interface MarketResolutionRow {
+  readonly condition_id: string
+  readonly oracle: string
+  readonly question_id: string
+  readonly outcome_slot_count: number
+  readonly payout_numerators: ReadonlyArray<string> // uint256 as decimal strings
+  readonly payout_denominator: string // sum of the numerators
+  readonly winning_outcome_index: number // the one non-zero slot, -1 when several (void/split)
+  readonly is_void: number // 1 when more than one slot pays
+  readonly resolved_at: number
+  readonly block_number: number
+  readonly tx_hash: string
+  readonly log_index: number
+  readonly source: string // "rpc"
+  readonly updated_at: number
+}
+
+/** A UTC day's block range, found once by binary search on block timestamps and kept. */
+export interface ChainDayRow {
+  readonly day: string // YYYY-MM-DD
+  readonly from_block: number
+  readonly to_block: number
+  readonly updated_at: number
 }
 
 export type UnitStatus = "pending" | "in_progress" | "done" | "error"
@@ -180,5 +219,7 @@ export const TABLES = {
   workerHeartbeats: "worker_heartbeats",
   quarantine: "quarantine",
   governorLimits: "governor_limits",
-  schemaMigrations: "schema_migrations"
+  schemaMigrations: "schema_migrations",
+  marketResolutions: "market_resolutions",
+  chainDays: "chain_days"
 } as const

@@ -3,6 +3,7 @@ import type {
   Erc1155TransferRow,
   Erc20TransferRow,
   ExternalTradeRow,
+  MarketResolutionRow,
   MarketRow,
   MarketTokenRow
 } from "../domain/tables.js"
@@ -26,6 +27,7 @@ export type FillTruth = Omit<ClobFillRow, "ingested_at">
 export type ExternalTradeTruth = Omit<ExternalTradeRow, "ingested_at">
 export type Erc20Truth = Omit<Erc20TransferRow, "ingested_at">
 export type Erc1155Truth = Omit<Erc1155TransferRow, "ingested_at">
+export type ResolutionTruth = Omit<MarketResolutionRow, "updated_at">
 
 /**
  * A market as a client derives it from its Gamma object: numbers parsed from the JSON-encoded strings,
@@ -79,6 +81,7 @@ export type FillSource = "rpc" | "goldsky"
 const fillRow = (world: World, tx: LedgerTx, log: Extract<LedgerLog, { t: "fill" }>, logIndex: number, source: FillSource): FillTruth => {
   const info = marketInfo(world, tx.market)
   const leg = log.leg
+  const feeInTokens = tx.era === "v1" && leg.side === "BUY"
   return {
     fill_id: `${tx.txHash}_${leg.orderHash}`,
     tx_hash: tx.txHash,
@@ -95,6 +98,12 @@ const fillRow = (world: World, tx: LedgerTx, log: Extract<LedgerLog, { t: "fill"
     maker_amount_filled: String(log.makerAmount),
     taker_amount_filled: String(log.takerAmount),
     fee: String(leg.fee),
+    // The ledger's fee rule: V1 charges what the order receives (tokens on a BUY); V2 collateral.
+    fee_asset: feeInTokens ? "token" : "collateral",
+    fee_shares: feeInTokens ? leg.fee / 1e6 : 0,
+    fee_usdc: feeInTokens ? 0 : leg.fee / 1e6,
+    builder: tx.era === "v2" ? log.builder : "",
+    metadata: tx.era === "v2" ? log.metadata : "",
     wallet: log.maker,
     side: leg.side,
     token_id: log.tokenId,
@@ -162,11 +171,38 @@ export function* erc1155TruthsInBlocks(world: World, fromBlock: number, toBlock:
       const log = tx.logs[k]!
       const base = { tx_hash: tx.txHash, log_index: tx.firstLogIndex + k, block_number: tx.block, timestamp: tx.timestamp, contract: CONTRACTS.ctf }
       if (log.t === "single") {
-        yield { ...base, batch_index: 0, operator: log.operator, from_address: log.from, to_address: log.to, token_id: log.id, amount: String(log.value) }
+        yield { ...base, batch_index: 0, operator: log.operator, from_address: log.from, to_address: log.to, token_id: log.id, amount: String(log.value), zero_value: log.value === 0 ? 1 : 0 }
       } else if (log.t === "batch") {
         for (let b = 0; b < log.ids.length; b++) {
-          yield { ...base, batch_index: b, operator: log.operator, from_address: log.from, to_address: log.to, token_id: log.ids[b]!, amount: String(log.values[b]!) }
+          const amount = log.values[b]!
+          yield { ...base, batch_index: b, operator: log.operator, from_address: log.from, to_address: log.to, token_id: log.ids[b]!, amount: String(amount), zero_value: amount === 0 ? 1 : 0 }
         }
+      }
+    }
+  }
+}
+
+/** ConditionResolution logs of the CTF in blocks [fromBlock, toBlock]: payouts as the ledger set them. */
+export function* resolutionTruthsInBlocks(world: World, fromBlock: number, toBlock: number): Generator<ResolutionTruth> {
+  for (const tx of txsInBlocks(world, fromBlock, toBlock)) {
+    for (let k = 0; k < tx.logs.length; k++) {
+      const log = tx.logs[k]!
+      if (log.t !== "resolution") continue
+      const paying = log.payouts.filter((p) => p > 0).length
+      yield {
+        condition_id: log.conditionId,
+        oracle: log.oracle,
+        question_id: log.questionId,
+        outcome_slot_count: log.payouts.length,
+        payout_numerators: log.payouts.map(String),
+        payout_denominator: String(log.payouts.reduce((a, b) => a + b, 0)),
+        winning_outcome_index: paying === 1 ? log.payouts.findIndex((p) => p > 0) : -1,
+        is_void: paying > 1 ? 1 : 0,
+        resolved_at: tx.timestamp,
+        block_number: tx.block,
+        tx_hash: tx.txHash,
+        log_index: tx.firstLogIndex + k,
+        source: "rpc"
       }
     }
   }
