@@ -221,5 +221,6 @@ export const TABLES = {
   governorLimits: "governor_limits",
   schemaMigrations: "schema_migrations",
   marketResolutions: "market_resolutions",
-  chainDays: "chain_days"
+  chainDays: "chain_days",
+  rpcHealth: "rpc_health"
 } as const

@@ -34,7 +34,19 @@ const migrationsTable = (db: string) => `${db}.${TABLES.schemaMigrations}`
 export const createMigrationsTable = (db: string): string =>
   `CREATE TABLE IF NOT EXISTS ${migrationsTable(db)} (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version`
 
-const CREATE_IF_MISSING = /^\s*CREATE\s+(TABLE|VIEW)\s+IF\s+NOT\s+EXISTS\b/i
+const CREATE_IF_MISSING = /^\s*CREATE\s+(?:TABLE|VIEW)\s+IF\s+NOT\s+EXISTS\s+(\S+)/i
+
+/** The newest CREATE ... IF NOT EXISTS of each table among the given migrations: a rebuilt table comes back in its latest shape. */
+export const latestCreates = (migrations: ReadonlyArray<Migration>, db: string): ReadonlyArray<string> => {
+  const byTable = new Map<string, string>()
+  for (const migration of migrations) {
+    for (const statement of migration.statements(db)) {
+      const table = CREATE_IF_MISSING.exec(statement)?.[1]
+      if (table !== undefined) byTable.set(table, statement)
+    }
+  }
+  return [...byTable.values()]
+}
 
 const checkOrder = (migrations: ReadonlyArray<Migration>) =>
   migrations.every((m, i) => Number.isSafeInteger(m.version) && m.version > 0 && (i === 0 || m.version > migrations[i - 1]!.version))
@@ -70,10 +82,7 @@ export const migrate = (
     // A table dropped after its migration ran comes back: the CREATE ... IF NOT EXISTS statements of
     // applied migrations run again (a no-op for every table that is there).
     const before = new Set((yield* listTables).map((t) => t.name))
-    for (const migration of migrations) {
-      if (!done.has(migration.version)) continue
-      for (const statement of migration.statements(db)) if (CREATE_IF_MISSING.test(statement)) yield* clickhouse.command(statement)
-    }
+    for (const statement of latestCreates(migrations.filter((m) => done.has(m.version)), db)) yield* clickhouse.command(statement)
     const recreated = (yield* listTables).map((t) => t.name).filter((name) => !before.has(name))
     for (const name of recreated) yield* report(`recreated ${name}: it was missing although its migration had been applied`)
     const applied: Array<{ version: number; name: string }> = []

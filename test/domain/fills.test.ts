@@ -59,7 +59,8 @@ describe("V1 OrderFilled derivation", () => {
 })
 
 describe("V2 OrderFilled derivation", () => {
-  const v2 = { ...base, tokenId: TOKEN_A, logIndex: 7, blockNumber: 84_902_400, exchange: CONTRACTS.ctfExchangeV2 }
+  const BUILDER = "0x" + "AB".repeat(32)
+  const v2 = { ...base, tokenId: TOKEN_A, logIndex: 7, blockNumber: 84_902_400, exchange: CONTRACTS.ctfExchangeV2, builder: BUILDER, metadata: "0x" + "0".repeat(64) }
 
   it("side 0: the maker pays pUSD for tokens, stored with the V1 asset-id convention", () => {
     const row = deriveFillV2({ ...v2, side: 0, makerAmountFilled: "3000000", takerAmountFilled: "4000000" }, tokens, "rpc", 0)
@@ -69,5 +70,19 @@ describe("V2 OrderFilled derivation", () => {
   it("side 1: the maker sells tokens; taker = a V2 exchange is the taker leg", () => {
     const row = deriveFillV2({ ...v2, side: 1, taker: CONTRACTS.negRiskExchangeV2, makerAmountFilled: "10000000", takerAmountFilled: "1000000" }, tokens, "rpc", 0)
     expect(row).toMatchObject({ era: "v2", side: "SELL", maker_asset_id: TOKEN_A, taker_asset_id: "0", price: 0.1, size: 10, usdc: 1, is_taker_leg: 1 })
+  })
+
+  it("keeps builder and metadata, and records the fee as collateral (the assumed V2 unit) beside the raw value", () => {
+    const row = deriveFillV2({ ...v2, side: 0, fee: "25000", makerAmountFilled: "3000000", takerAmountFilled: "4000000" }, tokens, "rpc", 0)
+    expect(row).toMatchObject({ builder: "0x" + "ab".repeat(32), fee: "25000", fee_asset: "collateral", fee_usdc: 0.025, fee_shares: 0 })
+  })
+})
+
+describe("fee asset in V1", () => {
+  it("a BUY pays its fee in the tokens it receives, a SELL in collateral (CalculatorHelper.sol)", () => {
+    const buy = deriveFillV1({ ...base, fee: "50000", makerAssetId: "0", takerAssetId: TOKEN_A, makerAmountFilled: "2500000", takerAmountFilled: "5000000" }, tokens, "rpc", 0)
+    const sell = deriveFillV1({ ...base, fee: "50000", makerAssetId: TOKEN_A, takerAssetId: "0", makerAmountFilled: "5000000", takerAmountFilled: "2500000" }, tokens, "rpc", 0)
+    expect(buy).toMatchObject({ fee_asset: "token", fee_shares: 0.05, fee_usdc: 0 })
+    expect(sell).toMatchObject({ fee_asset: "collateral", fee_shares: 0, fee_usdc: 0.05 })
   })
 })

@@ -6,7 +6,9 @@ import type {
   Erc1155TransferRow,
   Erc20TransferRow,
   ExternalTradeRow,
+  ChainDayRow,
   GovernorLimitRow,
+  MarketResolutionRow,
   MarketRow,
   MarketTokenRow,
   QuarantineRow,
@@ -36,7 +38,8 @@ const clobFill: ClobFillRow = {
   fill_id: `${HASH}_${HASH}`, tx_hash: HASH, order_hash: HASH, log_index: -1, block_number: 0, timestamp: 1_700_000_000,
   exchange: "", era: "v1", maker: ADDR, taker: ADDR, maker_asset_id: "0", taker_asset_id: TOKEN,
   maker_amount_filled: "1000000", taker_amount_filled: "2000000", fee: "0", wallet: ADDR, side: "BUY", token_id: TOKEN,
-  condition_id: HASH, outcome_index: 0, price: 0.5, size: 2, usdc: 1, is_taker_leg: 1, source: "goldsky", ingested_at: 1_700_000_000
+  condition_id: HASH, outcome_index: 0, price: 0.5, size: 2, usdc: 1, is_taker_leg: 1, source: "goldsky", ingested_at: 1_700_000_000,
+  fee_asset: "token", fee_shares: 0, fee_usdc: 0, builder: "", metadata: ""
 }
 const externalTrade: ExternalTradeRow = {
   external_trade_id: "ext-1", wallet: ADDR, side: "SELL", token_id: TOKEN, condition_id: HASH, outcome_index: 0, outcome: "Yes",
@@ -49,7 +52,17 @@ const erc20: Erc20TransferRow = {
 }
 const erc1155: Erc1155TransferRow = {
   tx_hash: HASH, log_index: 4, batch_index: 1, block_number: 50_000_000, timestamp: 1_700_000_000, contract: ADDR, operator: ADDR,
-  from_address: ADDR, to_address: ADDR, token_id: TOKEN, amount: "5000000", ingested_at: 1_700_000_000
+  from_address: ADDR, to_address: ADDR, token_id: TOKEN, amount: "5000000", zero_value: 0, ingested_at: 1_700_000_000
+}
+const resolution: MarketResolutionRow = {
+  condition_id: HASH, oracle: ADDR, question_id: HASH, outcome_slot_count: 2, payout_numerators: ["1", "0"], payout_denominator: "1",
+  winning_outcome_index: 0, is_void: 0, resolved_at: 1_700_000_000, block_number: 50_000_000, tx_hash: HASH, log_index: 7, source: "rpc",
+  updated_at: 1_700_000_000
+}
+const chainDay: ChainDayRow = { day: "2026-04-28", from_block: 84_902_353, to_block: 84_945_552, updated_at: 1_700_000_000 }
+const rpcHealth = {
+  job: "onchain", run_id: "r1", url: "https://polygon.example/v2/***", workers_limit: 16, in_flight: 2, requests: 100, share: 0.5,
+  latency_ms: 80, failures: 1, set_aside: 0, updated_at: 1_700_000_000
 }
 const unit: BackfillUnitRow = {
   job: "fills", unit_key: HASH, shard_hash: 4_000_000_000, status: "pending", cursor: "", attempts: 0, rows: 0, error_message: "",
@@ -72,7 +85,10 @@ const samples: ReadonlyArray<readonly [string, object]> = [
   [TABLES.backfillUnits, unit],
   [TABLES.workerHeartbeats, heartbeat],
   [TABLES.quarantine, quarantined],
-  [TABLES.governorLimits, limit]
+  [TABLES.governorLimits, limit],
+  [TABLES.marketResolutions, resolution],
+  [TABLES.chainDays, chainDay],
+  [TABLES.rpcHealth, rpcHealth]
 ]
 
 const silent = () => Effect.void
@@ -84,7 +100,7 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       const lines: Array<string> = []
       const first = yield* migrate(MIGRATIONS, (line) => Effect.sync(() => lines.push(line)))
       expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version))
-      expect(lines).toEqual(["applied migration 0001 initial_schema"])
+      expect(lines).toEqual(["applied migration 0001 initial_schema", "applied migration 0002 chain_tables"])
       const names = first.tables.map((t) => t.name)
       for (const table of [...Object.values(TABLES), "pm_trades_with_external", "market_resolutions", "wallet_pnl"]) {
         expect(names).toContain(table)
@@ -94,7 +110,7 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       const second = yield* migrate(MIGRATIONS, silent)
       expect(second.applied).toEqual([])
       expect(second.tables).toEqual(first.tables)
-      expect(yield* appliedVersions).toEqual([1])
+      expect(yield* appliedVersions).toEqual([1, 2])
     }))
 
   it.effect("a table dropped after its migration ran is created again by the next migrate, and reported", () =>
@@ -108,6 +124,12 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       expect(again.recreated).toEqual([TABLES.clobFills])
       expect(lines).toEqual([`recreated ${TABLES.clobFills}: it was missing although its migration had been applied`])
       expect(again.tables.map((t) => t.name)).toContain(TABLES.clobFills)
+      // In its newest shape (0002's), not the first one.
+      const feeAsset = yield* clickhouse.query(
+        `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${TABLES.clobFills}' AND name = 'fee_asset'`,
+        Schema.Struct({ name: Schema.String })
+      )
+      expect(feeAsset).toHaveLength(1)
       expect((yield* migrate(MIGRATIONS, silent)).recreated).toEqual([])
     }))
 
@@ -115,7 +137,11 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
     Effect.gen(function* () {
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, silent)
-      const columns = yield* clickhouse.query("SELECT table, name FROM system.columns WHERE database = currentDatabase()", Column)
+      // source_rank is MATERIALIZED: computed by ClickHouse, never sent.
+      const columns = yield* clickhouse.query(
+        "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND default_kind != 'MATERIALIZED'",
+        Column
+      )
       for (const [table, row] of samples) {
         const actual = columns.filter((c) => c.table === table).map((c) => c.name).sort()
         expect({ table, columns: actual }).toEqual({ table, columns: Object.keys(row).sort() })
@@ -151,18 +177,44 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, silent)
       const addColumn: Migration = {
-        version: 2,
+        version: 3,
         name: "test_add_column",
         statements: (db) => [`ALTER TABLE ${db}.quarantine ADD COLUMN test_note String DEFAULT ''`]
       }
       const upgraded = yield* migrate([...MIGRATIONS, addColumn], silent)
-      expect(upgraded.applied).toEqual([{ version: 2, name: "test_add_column" }])
+      expect(upgraded.applied).toEqual([{ version: 3, name: "test_add_column" }])
       const note = yield* clickhouse.query(
         "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'quarantine' AND name = 'test_note'",
         Schema.Struct({ name: Schema.String })
       )
       expect(note).toHaveLength(1)
       const older = yield* migrate(MIGRATIONS, silent)
-      expect(older).toMatchObject({ applied: [], unknown: [2] })
+      expect(older).toMatchObject({ applied: [], unknown: [3] })
     }).pipe(Effect.provide(layerTestClickHouse("upgrade"))))
+
+  it.effect("0002 keeps the rows 0001's tables held: fills get their fee asset, transfers their zero mark", () =>
+    Effect.gen(function* () {
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS.slice(0, 1), silent)
+      const { fee_asset, fee_shares, fee_usdc, builder, metadata, ...oldFill } = clobFill
+      const buy = { ...oldFill, fee: "20000" }
+      const sell = { ...oldFill, fill_id: "sell", side: "SELL", maker_asset_id: TOKEN, taker_asset_id: "0", fee: "30000" }
+      yield* clickhouse.insert(TABLES.clobFills, [buy, sell])
+      const { zero_value, ...oldTransfer } = erc1155
+      yield* clickhouse.insert(TABLES.erc1155Transfers, [oldTransfer, { ...oldTransfer, batch_index: 2, amount: "0" }])
+      expect((yield* migrate(MIGRATIONS, silent)).applied.map((m) => m.version)).toEqual([2])
+      const fills = yield* clickhouse.query(
+        `SELECT fill_id, fee_asset, fee_shares, fee_usdc, toString(fee) AS fee FROM ${TABLES.clobFills} FINAL ORDER BY fill_id`,
+        Schema.Struct({ fill_id: Schema.String, fee_asset: Schema.String, fee_shares: Schema.Number, fee_usdc: Schema.Number, fee: Schema.String })
+      )
+      expect(fills).toEqual([
+        { fill_id: clobFill.fill_id, fee_asset: "token", fee_shares: 0.02, fee_usdc: 0, fee: "20000" },
+        { fill_id: "sell", fee_asset: "collateral", fee_shares: 0, fee_usdc: 0.03, fee: "30000" }
+      ])
+      const transfers = yield* clickhouse.query(
+        `SELECT batch_index, zero_value FROM ${TABLES.erc1155Transfers} ORDER BY batch_index`,
+        Schema.Struct({ batch_index: Schema.Number, zero_value: Schema.Number })
+      )
+      expect(transfers).toEqual([{ batch_index: 1, zero_value: 0 }, { batch_index: 2, zero_value: 1 }])
+    }).pipe(Effect.provide(layerTestClickHouse("keep"))))
 })

@@ -23,6 +23,11 @@ export const FillRow = Schema.Struct({
   maker_amount_filled: Schema.String,
   taker_amount_filled: Schema.String,
   fee: Schema.String,
+  fee_asset: Schema.String,
+  fee_shares: N,
+  fee_usdc: N,
+  builder: Schema.String,
+  metadata: Schema.String,
   wallet: Schema.String,
   side: Schema.String,
   token_id: Schema.String,
@@ -39,7 +44,7 @@ export type FillRow = typeof FillRow.Type
 const FILL_SQL =
   "SELECT fill_id, tx_hash, order_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, exchange, era, maker, taker, " +
   "maker_asset_id, taker_asset_id, toString(maker_amount_filled) AS maker_amount_filled, toString(taker_amount_filled) AS taker_amount_filled, " +
-  "toString(fee) AS fee, wallet, side, token_id, condition_id, outcome_index, price, size, usdc, is_taker_leg, source FROM clob_fills FINAL ORDER BY fill_id"
+  "toString(fee) AS fee, fee_asset, fee_shares, fee_usdc, builder, metadata, wallet, side, token_id, condition_id, outcome_index, price, size, usdc, is_taker_leg, source FROM clob_fills FINAL ORDER BY fill_id"
 
 export const readFills = (clickhouse: ClickHouseApi): Effect.Effect<ReadonlyArray<FillRow>, ClickHouseError> => clickhouse.query(FILL_SQL, FillRow)
 

@@ -1,5 +1,6 @@
 import type { Migration } from "../../streams/migrate.js"
 import { initialSchema } from "./0001_initial_schema.js"
+import { chainTables } from "./0002_chain_tables.js"
 
 /** Every migration, oldest first. A schema change is a new file here with the next version, never an edit. */
-export const MIGRATIONS: ReadonlyArray<Migration> = [initialSchema]
+export const MIGRATIONS: ReadonlyArray<Migration> = [initialSchema, chainTables]
