@@ -41,6 +41,19 @@ const quantity = (v: unknown): number | undefined => {
   return undefined
 }
 
+/** Blocks of logs that do not carry their own timestamp: their headers must be asked for. */
+export const blocksWithoutTimestamp = (raws: ReadonlyArray<unknown>): ReadonlyArray<number> => {
+  const blocks = new Set<number>()
+  for (const raw of raws) {
+    if (typeof raw !== "object" || raw === null) continue
+    const l = raw as Record<string, unknown>
+    if (l.blockTimestamp !== undefined && l.blockTimestamp !== null) continue
+    const block = quantity(l.blockNumber)
+    if (block !== undefined) blocks.add(block)
+  }
+  return [...blocks]
+}
+
 /** The log's fields, or the reason it cannot be one. */
 export const readRawLog = (raw: unknown): RawLog | string => {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "not a log object"

@@ -42,3 +42,17 @@ export class SourceError extends Data.TaggedError("SourceError")<{
 
 export const isRetryable = (e: SourceError): boolean =>
   e.reason === "RateLimited" || e.reason === "Transient" || e.reason === "Timeout"
+
+/**
+ * eth_getLogs refused a range as too large (too many results, or too many blocks): the caller narrows
+ * it, using the provider's suggestion when it gave one. Not retried elsewhere: the same range would fail.
+ */
+export class LogRangeError extends Data.TaggedError("LogRangeError")<{
+  readonly message: string
+  readonly fromBlock: number
+  readonly toBlock: number
+  /** The end of the range the provider suggested (-32005 "Try with this block range [from, to]"). */
+  readonly suggestedToBlock?: number
+  /** The widest range the provider takes ("max: 3500", "exceeds limit of 10000"). */
+  readonly maxRange?: number
+}> {}

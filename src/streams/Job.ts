@@ -1,4 +1,4 @@
-import type { Effect, Option, Stream } from "effect"
+import { Effect, Option, Stream } from "effect"
 import type { SourceError } from "../domain/errors.js"
 import type { QuarantineRow } from "../domain/tables.js"
 
@@ -55,3 +55,9 @@ export interface Job<R = never> {
    */
   readonly span?: (unit: UnitSpec) => { readonly from: number; readonly to: number } | undefined
 }
+
+/** A unit's pages as a Stream, from a job's page function: for a job whose pages are naturally one request each. */
+export const pagesOf =
+  <R>(page: (unit: UnitToFetch) => Effect.Effect<Page, SourceError, R>) =>
+  (unit: UnitToFetch): Stream.Stream<Page, SourceError, R> =>
+    Stream.paginateEffect(unit, (u) => Effect.map(page(u), (p) => [p, Option.map(p.next, (cursor) => ({ ...u, cursor }))] as const))
