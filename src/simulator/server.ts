@@ -57,6 +57,18 @@ export interface SimulatorHandle {
 
 export class SimulatorServer extends Context.Tag("polybackfill/SimulatorServer")<SimulatorServer, SimulatorHandle>() {}
 
+/** The block range of a single eth_getLogs call, and whether it was refused (an error answer). */
+const noteGetLogs = (stats: SimStats, body: string, answer: string): void => {
+  try {
+    const filter = (JSON.parse(body) as { params?: Array<{ fromBlock?: string; toBlock?: string }> }).params?.[0]
+    const from = Number.parseInt(filter?.fromBlock ?? "", 16)
+    const to = Number.parseInt(filter?.toBlock ?? "", 16)
+    if (Number.isFinite(from) && Number.isFinite(to)) stats.noteGetLogs({ from, to, refused: answer.includes('"error":{') })
+  } catch {
+    // not a readable call: the counters already hold it
+  }
+}
+
 /** The source URLs a client passes as --gamma-url, --data-api-url, --goldsky-url and --rpc-url. */
 export const simulatorSources = (sim: SimulatorHandle): SourceUrls => ({
   gamma: sim.gammaUrl,
@@ -197,6 +209,7 @@ export const makeSimulatorApp = (world: World, knobs: Knobs) =>
       }
       if (family === "data") yield* Effect.promise(() => walletIndexAsync(world))
       let answer = dispatch(world, knobs, family, simReq)
+      if (endpoint === "rpc eth_getLogs") noteGetLogs(stats, body, answer.body)
       if (answer.status >= 500) stats.bump(endpoint, "errors")
       else if (answer.status >= 400) stats.bump(endpoint, "clientErrors")
       else {

@@ -14,8 +14,22 @@ export type Counter = keyof EndpointCounts
 
 const zero = (): EndpointCounts => ({ requests: 0, ok: 0, rateLimited: 0, clientErrors: 0, errors: 0, hangs: 0, malformed: 0, truncated: 0 })
 
+/** One eth_getLogs call's block range and whether the caps refused it (for tests of range adaptation). */
+export interface GetLogsCall {
+  readonly from: number
+  readonly to: number
+  readonly refused: boolean
+}
+
+const GET_LOGS_KEPT = 20_000
+
 export class SimStats {
   private endpoints = new Map<string, EndpointCounts>()
+  private getLogs: Array<GetLogsCall> = []
+  noteGetLogs(call: GetLogsCall): void {
+    if (this.getLogs.length >= GET_LOGS_KEPT) this.getLogs.shift()
+    this.getLogs.push(call)
+  }
   private since: number
   constructor(nowMs: number) {
     this.since = nowMs
@@ -28,17 +42,24 @@ export class SimStats {
     }
     c[counter] += by
   }
-  snapshot(nowMs: number): { readonly sinceMs: number; readonly elapsedMs: number; readonly totals: EndpointCounts; readonly endpoints: Record<string, EndpointCounts> } {
+  snapshot(nowMs: number): {
+    readonly sinceMs: number
+    readonly elapsedMs: number
+    readonly totals: EndpointCounts
+    readonly endpoints: Record<string, EndpointCounts>
+    readonly getLogs: ReadonlyArray<GetLogsCall>
+  } {
     const totals = zero()
     const endpoints: Record<string, EndpointCounts> = {}
     for (const [k, c] of [...this.endpoints].sort(([a], [b]) => (a < b ? -1 : 1))) {
       endpoints[k] = { ...c }
       for (const key of Object.keys(totals) as Array<Counter>) totals[key] += c[key]
     }
-    return { sinceMs: this.since, elapsedMs: nowMs - this.since, totals, endpoints }
+    return { sinceMs: this.since, elapsedMs: nowMs - this.since, totals, endpoints, getLogs: [...this.getLogs] }
   }
   reset(nowMs: number): void {
     this.endpoints = new Map()
+    this.getLogs = []
     this.since = nowMs
   }
 }

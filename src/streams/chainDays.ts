@@ -3,6 +3,7 @@ import { DAY_S, dayOf, daysBetween, dayStart, dayUnit } from "../domain/chainDay
 import type { DayUnit, PlanWindow } from "../domain/chainDays.js"
 import { FIRST_EXCHANGE_BLOCK } from "../domain/chainEras.js"
 import { IsoDay } from "../domain/ids.js"
+import { BLOCK_TIME_SECONDS } from "../domain/polygon.js"
 import { sql } from "../domain/sql.js"
 import { TABLES } from "../domain/tables.js"
 import type { ChainDayRow } from "../domain/tables.js"
@@ -12,7 +13,7 @@ import { PolygonRpc } from "../services/PolygonRpc.js"
 /**
  * The block range of each UTC day, found by binary search on block timestamps and kept in
  * `chain_days`, so each day is searched once. Only days the chain has finished are planned: a day's
- * last block is known only once a block of the next day (or its last second) exists.
+ * last block is known only once the chain's head is within one block time of the day's end.
  */
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
@@ -67,7 +68,9 @@ export const planDays = (window: PlanWindow) =>
           ? [dayOf(yield* timestampOf(window.from)), dayOf(yield* timestampOf(Math.min(window.to, head)))]
           : [dayOf(yield* timestampOf(FIRST_EXCHANGE_BLOCK)), dayOf(headTs)]
     const all = daysBetween(firstDay, lastDay)
-    const finished = all.filter((d) => dayStart(d)! + DAY_S - 1 <= headTs)
+    // Polygon makes a block at most every BLOCK_TIME_SECONDS: once the head is that close to a day's
+    // end, the next block belongs to the next day, so the day's last block is known.
+    const finished = all.filter((d) => dayStart(d)! + DAY_S <= headTs + BLOCK_TIME_SECONDS)
     const cachedRows = finished.length === 0 ? [] : yield* ch.query(
       sql`SELECT day, from_block, to_block FROM chain_days FINAL WHERE day IN ${finished.map((d) => Schema.decodeSync(IsoDay)(d))}`,
       CachedDay

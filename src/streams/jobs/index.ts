@@ -1,15 +1,17 @@
 import type { ClickHouse } from "../../services/ClickHouse.js"
 import type { GammaSource } from "../../services/GammaSource.js"
 import type { GoldskySource } from "../../services/GoldskySource.js"
+import type { PolygonRpc } from "../../services/PolygonRpc.js"
 import type { Job } from "../Job.js"
 import { fillsJob } from "./fills.js"
 import { marketsJob } from "./markets.js"
+import { onchainJob } from "./onchain.js"
 
 /** What the jobs need: their source ports (live: layerSourceClients) and ClickHouse for planning. */
-export type JobEnv = GammaSource | GoldskySource | ClickHouse
+export type JobEnv = GammaSource | GoldskySource | PolygonRpc | ClickHouse
 
-/** Every job, in the order a full backfill runs them (fills needs the markets' tokens). */
-export const JOBS: ReadonlyArray<Job<JobEnv>> = [marketsJob, fillsJob]
+/** Every job, in the order a full backfill runs them (fills needs the markets' tokens; onchain looks them up). */
+export const JOBS: ReadonlyArray<Job<JobEnv>> = [marketsJob, fillsJob, onchainJob]
 
 export const jobNames = JOBS.map((j) => j.name)
 

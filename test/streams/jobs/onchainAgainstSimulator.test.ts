@@ -1,0 +1,150 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Schema } from "effect"
+import { ALL_SHARDS } from "../../../src/domain/units.js"
+import { MIGRATIONS } from "../../../src/layers/migrations/index.js"
+import { ClickHouse } from "../../../src/services/ClickHouse.js"
+import { DEFAULT_ONCHAIN_SETTINGS, OnchainSettings } from "../../../src/services/OnchainSettings.js"
+import { UnitStore } from "../../../src/services/UnitStore.js"
+import {
+  erc1155TruthsInBlocks,
+  erc20TruthsInBlocks,
+  fillTruthsInBlocks,
+  profileKnobs,
+  resolutionTruthsInBlocks,
+  startSimulator
+} from "../../../src/simulator/index.js"
+import type { EngineOptions } from "../../../src/streams/engine.js"
+import { runJob } from "../../../src/streams/engine.js"
+import { findJob } from "../../../src/streams/jobs/index.js"
+import { migrate } from "../../../src/streams/migrate.js"
+import { planJob } from "../../../src/streams/plan.js"
+import { layerTestClickHouse } from "../../support/clickhouse.js"
+import { fillTruths, readFills } from "../../support/fills.js"
+import { layerRunOnSimulator } from "../../support/runLayers.js"
+
+// Days on both sides of the 2026-04-28 switch; a 250-result cap makes days split into many ranges.
+const WORLD = { seed: 23, markets: 60, wallets: 30, from: "2026-04-26", to: "2026-04-30", fills: 2500 } as const
+const CAP = 250
+const markets = findJob("markets")!
+const fills = findJob("fills")!
+const onchain = findJob("onchain")!
+
+const options = (runId: string): EngineOptions => ({
+  runId,
+  workers: 4,
+  sink: { batchSize: 2000, flushInterval: Duration.millis(100) },
+  checkpointInterval: 500,
+  selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
+  say: () => Effect.void
+})
+
+const N = Schema.Union(Schema.Number, Schema.NumberFromString)
+const S = Schema.String
+const withoutFloats = <T extends { price: number; size: number; usdc: number; fee_shares: number; fee_usdc: number }>(r: T) => {
+  const { price: _p, size: _s, usdc: _u, fee_shares: _fs, fee_usdc: _fu, ...rest } = r
+  return rest
+}
+const byId = (a: { fill_id: string }, b: { fill_id: string }) => (a.fill_id < b.fill_id ? -1 : 1)
+
+describe("onchain job against the simulator's RPC and a real ClickHouse", () => {
+  it.live(
+    "fills, transfers and resolutions of days across 2026-04-28 equal the ledger; rerun adds nothing; the same fill from Goldsky is one row",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Effect.acquireRelease(
+          Effect.promise(() => startSimulator({ world: WORLD, knobs: { caps: { ...profileKnobs("none").caps, rpcMaxResults: CAP } } })),
+          (s) => Effect.promise(() => s.close())
+        )
+        const clickhouse = yield* ClickHouse
+        yield* migrate(MIGRATIONS, () => Effect.void)
+        const settings = Layer.succeed(OnchainSettings, { ...DEFAULT_ONCHAIN_SETTINGS, window: { by: "dates", from: WORLD.from, to: WORLD.to } })
+        const layers = Layer.merge(layerRunOnSimulator(sim, clickhouse, 8), settings)
+        const w = sim.world
+        const rows = <A, I>(sql: string, schema: Schema.Schema<A, I>) => clickhouse.query(sql, schema)
+
+        yield* Effect.gen(function* () {
+          yield* planJob(markets, { rebuild: false })
+          expect((yield* runJob(markets, options("markets"))).errors).toBe(0)
+          const planned = yield* planJob(onchain, { rebuild: false })
+          expect(planned.added).toBe(5)
+          const units = yield* Effect.flatMap(UnitStore, (s) => s.load("onchain"))
+          expect(units.map((u) => u.unit_key).sort()).toEqual(["2026-04-26", "2026-04-27", "2026-04-28", "2026-04-29", "2026-04-30"])
+          // The day ranges tile the world's blocks exactly.
+          const ranges = units.map((u) => JSON.parse(u.payload) as { from: number; to: number }).sort((a, b) => a.from - b.from)
+          expect(ranges[0]!.from).toBe(w.firstBlock)
+          expect(ranges.at(-1)!.to).toBe(w.headBlock)
+          ranges.slice(1).forEach((r, i) => expect(r.from).toBe(ranges[i]!.to + 1))
+
+          yield* Effect.promise(() => fetch(`${sim.statsUrl}?reset=1`))
+          const run = yield* runJob(onchain, options("onchain"))
+          expect(run).toMatchObject({ done: 5, errors: 0, quarantined: 0 })
+
+          const truth = [...fillTruthsInBlocks(w, w.firstBlock, w.headBlock)].sort(byId)
+          expect(truth.some((t) => t.era === "v1") && truth.some((t) => t.era === "v2")).toBe(true)
+          const got = (yield* readFills(clickhouse)).filter((r) => r.source === "rpc")
+          expect(got.map(withoutFloats)).toEqual(truth.map(withoutFloats))
+          got.forEach((r, i) => {
+            for (const k of ["price", "size", "usdc", "fee_shares", "fee_usdc"] as const) expect(r[k]).toBeCloseTo(truth[i]![k], 9)
+          })
+
+          const erc20 = yield* rows(
+            "SELECT tx_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, token, from_address, to_address, amount FROM erc20_transfers FINAL ORDER BY tx_hash, log_index",
+            Schema.Struct({ tx_hash: S, log_index: N, block_number: N, timestamp: N, token: S, from_address: S, to_address: S, amount: S })
+          )
+          const key = (r: { tx_hash: string; log_index: number }) => `${r.tx_hash}_${String(r.log_index).padStart(6, "0")}`
+          expect(erc20).toEqual([...erc20TruthsInBlocks(w, w.firstBlock, w.headBlock)].sort((a, b) => (key(a) < key(b) ? -1 : 1)))
+          const erc1155 = yield* rows(
+            "SELECT tx_hash, log_index, batch_index, block_number, toUInt32(timestamp) AS timestamp, contract, operator, from_address, to_address, token_id, amount, zero_value FROM erc1155_transfers FINAL ORDER BY tx_hash, log_index, batch_index",
+            Schema.Struct({ tx_hash: S, log_index: N, batch_index: N, block_number: N, timestamp: N, contract: S, operator: S, from_address: S, to_address: S, token_id: S, amount: S, zero_value: N })
+          )
+          const key1155 = (r: { tx_hash: string; log_index: number; batch_index: number }) => `${key(r)}_${r.batch_index}`
+          expect(erc1155).toEqual([...erc1155TruthsInBlocks(w, w.firstBlock, w.headBlock)].sort((a, b) => (key1155(a) < key1155(b) ? -1 : 1)))
+          const resolutions = yield* rows(
+            "SELECT condition_id, oracle, question_id, outcome_slot_count, arrayMap(x -> toString(x), payout_numerators) AS payout_numerators, toString(payout_denominator) AS payout_denominator, " +
+              "winning_outcome_index, is_void, toUInt32(resolved_at) AS resolved_at, block_number, tx_hash, log_index, source FROM market_resolutions FINAL ORDER BY condition_id",
+            Schema.Struct({
+              condition_id: S, oracle: S, question_id: S, outcome_slot_count: N, payout_numerators: Schema.Array(S), payout_denominator: S,
+              winning_outcome_index: N, is_void: N, resolved_at: N, block_number: N, tx_hash: S, log_index: N, source: S
+            })
+          )
+          const resolutionTruth = [...resolutionTruthsInBlocks(w, w.firstBlock, w.headBlock)].sort((a, b) => (a.condition_id < b.condition_id ? -1 : 1))
+          expect(resolutionTruth.length).toBeGreaterThan(0)
+          expect(resolutions).toEqual(resolutionTruth)
+
+          // Per-day counts in the cursors add up to what the tables hold.
+          const done = yield* Effect.flatMap(UnitStore, (s) => s.load("onchain"))
+          const counts = done.map((u) => JSON.parse(u.cursor).counts as Record<string, number>)
+          const sum = (k: string) => counts.reduce((n, c) => n + c[k]!, 0)
+          expect({ fills: sum("fills"), erc20: sum("erc20"), erc1155: sum("erc1155"), resolutions: sum("resolutions") }).toEqual({
+            fills: truth.length,
+            erc20: erc20.length,
+            erc1155: erc1155.length,
+            resolutions: resolutionTruth.length
+          })
+
+          // The span adapted: refusals narrowed it, answers grew it back, and no refused range was given up.
+          const stats = (yield* Effect.promise(() => fetch(sim.statsUrl).then((r) => r.json()))) as { getLogs: Array<{ from: number; to: number; refused: boolean }> }
+          const calls = stats.getLogs
+          expect(calls.some((c) => c.refused)).toBe(true)
+          const spans = calls.map((c) => c.to - c.from + 1)
+          const grewAfterRefusal = calls.some((c, i) => i > 1 && c.refused === false && calls[i - 1]!.refused === false && spans[i]! > spans[i - 1]! && calls.slice(0, i).some((p) => p.refused))
+          expect(grewAfterRefusal).toBe(true)
+
+          // Rerun: nothing to take; a rebuilt plan read again writes the same rows, not more.
+          expect((yield* runJob(onchain, options("again"))).selected).toBe(0)
+          yield* planJob(onchain, { rebuild: true })
+          expect((yield* runJob(onchain, options("rebuilt"))).done).toBe(5)
+          expect((yield* readFills(clickhouse)).filter((r) => r.source === "rpc").length).toBe(truth.length)
+
+          // The Goldsky job over the same world: each V1 fill stays one row, the chain's.
+          yield* planJob(fills, { rebuild: false })
+          expect((yield* runJob(fills, options("fills"))).errors).toBe(0)
+          const all = yield* readFills(clickhouse)
+          expect(all.length).toBe(truth.length)
+          expect(all.every((r) => r.source === "rpc")).toBe(true)
+          expect(fillTruths(w).length).toBeGreaterThan(0)
+        }).pipe(Effect.provide(layers))
+      }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("onchain"))),
+    180_000
+  )
+})
