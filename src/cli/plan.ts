@@ -6,16 +6,18 @@ import { planJob } from "../streams/plan.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
+import { layerOnchainSettings, onchainPlanOptions, resolvePlanWindow } from "./onchainOptions.js"
 
 export const planCommand = Command.make(
   "plan",
   {
-    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills")),
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain")),
     rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
     checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
       Options.withDescription("where unit status and cursors live (as for run)"),
       Options.withDefault("clickhouse" as const)
     ),
+    ...onchainPlanOptions,
     ...clickhouseOptions,
     ...sourceOptions,
     ...logOptions
@@ -23,7 +25,8 @@ export const planCommand = Command.make(
   (opts) =>
     Effect.gen(function* () {
       const job = yield* jobByName(opts.job)
-      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8))).pipe(
+      const window = yield* resolvePlanWindow(job.name, opts)
+      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8)), layerOnchainSettings({ window })).pipe(
         Layer.provideMerge(layerClickHouseFromOptions(opts))
       )
       const result = yield* planJob(job, { rebuild: opts.rebuild, say: Console.log }).pipe(Effect.provide(layers))

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
-import { Args, Command } from "@effect/cli"
-import { Console, Duration, Effect, Layer } from "effect"
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Duration, Effect, Layer, Option } from "effect"
 import { layerDryRunSink, layerReadOnlyUnits } from "../layers/DryRun.js"
 import { layerClickHouse as layerHeartbeatsClickHouse } from "../layers/HeartbeatsClickHouse.js"
 import { layerGovernorFromOptions, layerGovernorFromOptionsPersistent } from "../layers/GovernorFromOptions.js"
 import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
 import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
 import { Governor } from "../services/Governor.js"
+import { UnitStore } from "../services/UnitStore.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../services/RequestPolicy.js"
 import type { RunSummary } from "../streams/engine.js"
 import { formatSummary, runJob } from "../streams/engine.js"
@@ -18,6 +19,8 @@ import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import type { ClickHouseOptionValues, SourceOptionValues } from "./common.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
+import { onCompleteEnv, runOnComplete } from "./onComplete.js"
+import { kindsOption, layerOnchainSettings, resolveKinds } from "./onchainOptions.js"
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
 
@@ -92,11 +95,23 @@ export const runWithSettings = (
   ).pipe(Effect.provide(layers))
 }
 
+/** Whether every unit of the job (every shard's) is done: the condition of --on-complete. */
+const allUnitsDone = (job: string, settings: RunSettings, opts: ClickHouseOptionValues) =>
+  Effect.flatMap(UnitStore, (store) => store.load(job)).pipe(
+    Effect.map((units) => units.length > 0 && units.every((u) => u.status === "done")),
+    Effect.provide(layerUnitStore(settings.checkpoint, opts).pipe(Layer.provide(layerClickHouseFromOptions(opts))))
+  )
+
 export const runCommand = Command.make(
   "run",
   {
-    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills")),
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills, onchain")),
     ...runOptions,
+    kinds: kindsOption,
+    onComplete: Options.text("on-complete").pipe(
+      Options.withDescription("a shell command to run once every unit of the job is done, with the run's summary in POLYBACKFILL_* variables"),
+      Options.optional
+    ),
     ...clickhouseOptions,
     ...sourceOptions,
     ...logOptions
@@ -105,12 +120,13 @@ export const runCommand = Command.make(
     Effect.gen(function* () {
       const job = yield* jobByName(opts.job)
       const settings = yield* resolveRunOptions(opts)
+      const kinds = yield* resolveKinds(job.name, opts.kinds)
       const runId = newRunId()
       yield* Effect.logInfo(
         `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
           `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
       )
-      const summary = yield* runWithSettings(job, settings, opts, runId)
+      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(Effect.provide(layerOnchainSettings({ kinds })))
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(
@@ -124,6 +140,9 @@ export const runCommand = Command.make(
         yield* Console.log(`${summary.errors} units ended in error; the latest:`)
         for (const e of summary.lastErrors.slice(-5)) yield* Console.log(`  ${e.unit}: ${e.message}`)
         yield* Console.log(`retry them with \`polybackfill run ${job.name} --retry-errors\` (details: \`polybackfill status ${job.name}\`)`)
+      }
+      if (Option.isSome(opts.onComplete) && !settings.dryRun && (yield* allUnitsDone(job.name, settings, opts))) {
+        yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))
       }
     }).pipe(withLogging(opts))
 ).pipe(Command.withDescription("Run a job's pending units (and resume those a dead run left in progress)"))

@@ -66,7 +66,7 @@ export const runOptions = {
     Options.optional
   ),
   shard: Options.text("shard").pipe(
-    Options.withDescription("i/N: take only the units whose key hashes to shard i of N (run N processes to share a job)"),
+    Options.withDescription("i/N: take only the units whose key hashes to shard i of N (run N processes to share a job; env SHARD_ID and SHARDS)"),
     Options.optional
   )
 } as const
@@ -122,6 +122,13 @@ const parseDayFlag = (value: Option.Option<string>, flag: string): Either.Either
   return Either.right(ms / 1000)
 }
 
+/** The runbook's SHARD_ID and SHARDS, as "i/N" when both are set. */
+const shardFromEnv: Effect.Effect<Option.Option<string>> = Config.all([Config.string("SHARD_ID"), Config.string("SHARDS")]).pipe(
+  Config.map(([id, count]) => `${id.trim()}/${count.trim()}`),
+  Config.option,
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings, UsageError> =>
   Effect.gen(function* () {
     const workers = parseWorkers(v.workers)
@@ -156,9 +163,10 @@ export const resolveRunOptions = (v: RunOptionValues): Effect.Effect<RunSettings
       return yield* usage(`--until must be after --since (got --since ${Option.getOrElse(v.since, () => "")} --until ${Option.getOrElse(v.until, () => "")})`)
     }
     let shard = ALL_SHARDS
-    if (Option.isSome(v.shard)) {
-      const parsed = parseShard(v.shard.value)
-      if (typeof parsed === "string") return yield* usage(parsed)
+    const shardText = Option.isSome(v.shard) ? v.shard : yield* shardFromEnv
+    if (Option.isSome(shardText)) {
+      const parsed = parseShard(shardText.value)
+      if (typeof parsed === "string") return yield* usage(Option.isSome(v.shard) ? parsed : `${parsed} (from SHARD_ID and SHARDS)`)
       shard = parsed
     }
     return {

@@ -50,6 +50,13 @@ describe("run options", () => {
       expect((yield* settingsOf([], { BACKFILL_SLEEP_MS: "75" })).delayMs).toBe(75)
     }))
 
+  it.effect("the runbook's SHARD_ID and SHARDS give the shard; --shard wins over them", () =>
+    Effect.gen(function* () {
+      expect((yield* settingsOf([], { SHARD_ID: "2", SHARDS: "3" })).shard).toEqual({ index: 2, count: 3 })
+      expect((yield* settingsOf(["--shard", "0/2"], { SHARD_ID: "2", SHARDS: "3" })).shard).toEqual({ index: 0, count: 2 })
+      expect((yield* settingsOf([], { SHARD_ID: "2" })).shard).toEqual({ index: 0, count: 1 })
+    }))
+
   it.effect("flags win over the environment", () =>
     Effect.gen(function* () {
       const s = yield* settingsOf(["--workers", "8", "--batch-size", "100", "--delay-ms", "5"], { WORKER_COUNT: "64", INSERT_BATCH_SIZE: "1000", DELAY_MS: "250" })

@@ -1,0 +1,72 @@
+import { Options } from "@effect/cli"
+import { Effect, Layer, Option } from "effect"
+import type { PlanWindow } from "../domain/chainDays.js"
+import { dayStart } from "../domain/chainDays.js"
+import type { ChainKind } from "../domain/chainEras.js"
+import { CHAIN_KINDS } from "../domain/chainEras.js"
+import { UsageError } from "../domain/errors.js"
+import { DEFAULT_ONCHAIN_SETTINGS, OnchainSettings } from "../services/OnchainSettings.js"
+
+/** `plan onchain`'s window: UTC days or blocks; neither means from the first exchange to the chain head. */
+export const onchainPlanOptions = {
+  fromDate: Options.text("from-date").pipe(Options.withDescription("onchain: first UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
+  toDate: Options.text("to-date").pipe(Options.withDescription("onchain: last UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
+  fromBlock: Options.integer("from-block").pipe(Options.withDescription("onchain: first block to plan (cut into UTC days)"), Options.optional),
+  toBlock: Options.integer("to-block").pipe(Options.withDescription("onchain: last block to plan (inclusive)"), Options.optional)
+} as const
+
+export const kindsOption = Options.text("kinds").pipe(
+  Options.withDescription(`onchain: what to read, comma-separated from ${CHAIN_KINDS.join(",")} (default all)`),
+  Options.optional
+)
+
+const usage = (message: string) => new UsageError({ message })
+
+const validDay = (flag: string, value: string): Effect.Effect<string, UsageError> =>
+  dayStart(value.trim()) === undefined ? Effect.fail(usage(`${flag} must be a UTC day like 2026-04-28, got "${value}"`)) : Effect.succeed(value.trim())
+
+export interface PlanWindowValues {
+  readonly fromDate: Option.Option<string>
+  readonly toDate: Option.Option<string>
+  readonly fromBlock: Option.Option<number>
+  readonly toBlock: Option.Option<number>
+}
+
+/** The flags as a window; for another job than onchain, any of them is a usage error. */
+export const resolvePlanWindow = (job: string, v: PlanWindowValues): Effect.Effect<PlanWindow, UsageError> =>
+  Effect.gen(function* () {
+    const dates = Option.isSome(v.fromDate) || Option.isSome(v.toDate)
+    const blocks = Option.isSome(v.fromBlock) || Option.isSome(v.toBlock)
+    if ((dates || blocks) && job !== "onchain") return yield* usage(`--from-date, --to-date, --from-block and --to-block plan the onchain job only, not ${job}`)
+    if (dates && blocks) return yield* usage("give either --from-date/--to-date or --from-block/--to-block, not both")
+    if (dates) {
+      if (Option.isNone(v.fromDate) || Option.isNone(v.toDate)) return yield* usage("--from-date and --to-date go together, e.g. --from-date 2026-04-01 --to-date 2026-05-31")
+      const from = yield* validDay("--from-date", v.fromDate.value)
+      const to = yield* validDay("--to-date", v.toDate.value)
+      if (to < from) return yield* usage(`--to-date ${to} is before --from-date ${from}`)
+      return { by: "dates", from, to }
+    }
+    if (blocks) {
+      if (Option.isNone(v.fromBlock) || Option.isNone(v.toBlock)) return yield* usage("--from-block and --to-block go together, e.g. --from-block 84902353 --to-block 85000000")
+      const from = v.fromBlock.value
+      const to = v.toBlock.value
+      if (from < 0 || to < from) return yield* usage(`--from-block and --to-block must be a range of blocks (0 <= from <= to), got ${from}..${to}`)
+      return { by: "blocks", from, to }
+    }
+    return { by: "default" }
+  })
+
+/** `--kinds fills,transfers`: each a known kind; none given means all. */
+export const resolveKinds = (job: string, value: Option.Option<string>): Effect.Effect<ReadonlyArray<ChainKind>, UsageError> => {
+  if (Option.isNone(value)) return Effect.succeed(CHAIN_KINDS)
+  if (job !== "onchain") return Effect.fail(usage(`--kinds applies to the onchain job only, not ${job}`))
+  const kinds = value.value.split(",").map((k) => k.trim()).filter((k) => k !== "")
+  const unknown = kinds.filter((k) => !(CHAIN_KINDS as ReadonlyArray<string>).includes(k))
+  if (kinds.length === 0 || unknown.length > 0) {
+    return Effect.fail(usage(`--kinds takes a comma-separated list of ${CHAIN_KINDS.join(", ")}, got "${value.value}"`))
+  }
+  return Effect.succeed(CHAIN_KINDS.filter((k) => kinds.includes(k)))
+}
+
+export const layerOnchainSettings = (settings: Partial<Pick<typeof DEFAULT_ONCHAIN_SETTINGS, "window" | "kinds">>) =>
+  Layer.succeed(OnchainSettings, { ...DEFAULT_ONCHAIN_SETTINGS, ...settings })
