@@ -1,5 +1,6 @@
 import { Command } from "@effect/cli"
 import { clickhouseCommand } from "./clickhouse.js"
+import { decodeLogCommand } from "./decodeLog.js"
 import { demoCommand } from "./demo.js"
 import { migrateCommand } from "./migrate.js"
 import { planCommand } from "./plan.js"
@@ -10,7 +11,7 @@ import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
   Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
-  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, clickhouseCommand, simulateCommand])
+  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "polybackfill", version: VERSION })
