@@ -8,7 +8,11 @@ import { layerGovernorFromOptions, layerGovernorFromOptionsPersistent } from "..
 import { layerAuto as layerProgress } from "../layers/ProgressLive.js"
 import { layerClickHouse as layerRowSinkClickHouse } from "../layers/RowSinkClickHouse.js"
 import { Governor } from "../services/Governor.js"
+import { PolygonRpc } from "../services/PolygonRpc.js"
 import { UnitStore } from "../services/UnitStore.js"
+import { formatRpcHealth } from "../domain/rpcHealth.js"
+import { withRpcHealth } from "../streams/rpcHealth.js"
+import { fillsCoverage, formatFillsCoverage } from "../streams/fillsCoverage.js"
 import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../services/RequestPolicy.js"
 import type { RunSummary } from "../streams/engine.js"
 import { formatSummary, runJob } from "../streams/engine.js"
@@ -48,6 +52,10 @@ const governorLabel = (governor: Governor["Type"], fallback: string) =>
     return `${busiest.limit} (${busiest.inFlight} in flight${limited})`
   })
 
+/** The RPC pool's URLs once it is in use (each its own governor), else the busiest host's governor. */
+const workersLabel = (governor: Governor["Type"], rpc: PolygonRpc["Type"], fallback: string) =>
+  Effect.flatMap(rpc.health, (urls) => (urls.length > 0 ? Effect.succeed(formatRpcHealth(urls)) : governorLabel(governor, fallback)))
+
 /** The governor's figures for the heartbeats: the highest limit, all requests in flight, the 429 share. */
 const governorStats = (governor: Governor["Type"]) =>
   Effect.map(governor.snapshot, (hosts) => ({
@@ -79,7 +87,7 @@ export const runWithSettings = (
     layerProgress,
     policy
   ).pipe(Layer.provideMerge(layerClickHouseFromOptions(opts)))
-  return Effect.flatMap(Governor, (governor) =>
+  return Effect.flatMap(Effect.all([Governor, PolygonRpc]), ([governor, rpc]) =>
     runJob(job, {
       runId,
       workers: settings.unitConcurrency,
@@ -87,18 +95,17 @@ export const runWithSettings = (
       checkpointInterval: settings.checkpointInterval,
       stallTimeout: Duration.millis(settings.stallTimeoutMs),
       selection: settings.selection,
-      workersLabel: governorLabel(governor, settings.workersLabel),
+      workersLabel: workersLabel(governor, rpc, settings.workersLabel),
       identity: { host: hostname(), pid: process.pid },
       processAlive,
       governorStats: governorStats(governor)
-    })
+    }).pipe(settings.dryRun ? (run) => run : withRpcHealth(job.name, runId))
   ).pipe(Effect.provide(layers))
 }
 
-/** Whether every unit of the job (every shard's) is done: the condition of --on-complete. */
-const allUnitsDone = (job: string, settings: RunSettings, opts: ClickHouseOptionValues) =>
+/** Every unit of the job (every shard's), after the run: --on-complete waits for all of them, the fills coverage reads them. */
+const loadUnits = (job: string, settings: RunSettings, opts: ClickHouseOptionValues) =>
   Effect.flatMap(UnitStore, (store) => store.load(job)).pipe(
-    Effect.map((units) => units.length > 0 && units.every((u) => u.status === "done")),
     Effect.provide(layerUnitStore(settings.checkpoint, opts).pipe(Layer.provide(layerClickHouseFromOptions(opts))))
   )
 
@@ -141,7 +148,10 @@ export const runCommand = Command.make(
         for (const e of summary.lastErrors.slice(-5)) yield* Console.log(`  ${e.unit}: ${e.message}`)
         yield* Console.log(`retry them with \`polybackfill run ${job.name} --retry-errors\` (details: \`polybackfill status ${job.name}\`)`)
       }
-      if (Option.isSome(opts.onComplete) && !settings.dryRun && (yield* allUnitsDone(job.name, settings, opts))) {
+      if (settings.dryRun) return
+      const units = yield* loadUnits(job.name, settings, opts)
+      if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(line)
+      if (Option.isSome(opts.onComplete) && units.length > 0 && units.every((u) => u.status === "done")) {
         yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))
       }
     }).pipe(withLogging(opts))

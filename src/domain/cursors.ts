@@ -32,7 +32,12 @@ export const SubgraphId = Schema.String.pipe(Schema.pattern(/^[0-9A-Za-z_-]{1,20
  * fills: the sticky (timestamp, id) cursor of poly_data. `ts` alone pages by `timestamp_gt: ts`; with
  * `stickyId` the unit is inside timestamp `ts`, paging `{timestamp: ts, id_gt: stickyId}`.
  */
-export const FillCursor = Schema.Struct({ ts: DecimalString, stickyId: Schema.optional(SubgraphId) })
+export const FillCursor = Schema.Struct({
+  ts: DecimalString,
+  stickyId: Schema.optional(SubgraphId),
+  /** Kept with a done unit: the last time (epoch s) the subgraph could answer for when it finished. */
+  head: Schema.optional(DecimalString)
+})
 export type FillCursor = typeof FillCursor.Type
 
 export const FILLS_START: FillCursor = { ts: "0" }

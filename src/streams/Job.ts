@@ -28,6 +28,8 @@ export interface Page {
   readonly quarantine: ReadonlyArray<Pick<QuarantineRow, "source" | "reason" | "raw">>
   /** Cursor to resume after this page; None when the unit is complete. */
   readonly next: Option.Option<string>
+  /** On the last page: the cursor kept with the done unit (what a finished unit should remember, e.g. its source's head). */
+  readonly final?: string
 }
 
 /**

@@ -33,7 +33,7 @@ export const unitRun = (row: UnitWrite, nowMs = 0): UnitRun => ({
 /** What travels through the sink behind a page's rows. */
 export type Marker =
   | { readonly kind: "page"; readonly unit: UnitRun; readonly cursor: string; readonly rows: number; readonly quarantined: number }
-  | { readonly kind: "done"; readonly unit: UnitRun; readonly rows: number; readonly quarantined: number }
+  | { readonly kind: "done"; readonly unit: UnitRun; readonly rows: number; readonly quarantined: number; readonly cursor?: string }
   | { readonly kind: "error"; readonly unit: UnitRun; readonly message: string }
 
 export interface RunCounters {
@@ -85,7 +85,7 @@ export const makeCheckpointer =
             counters.rows += m.rows
             counters.quarantined += m.quarantined
             counters.unitsDone++
-            writes.set(u.key, finished(u.row, u.ackedCursor, u.ackedRows, nowS))
+            writes.set(u.key, finished(u.row, m.cursor ?? u.ackedCursor, u.ackedRows, nowS))
             ended.push(u)
             break
           case "error":

@@ -261,7 +261,7 @@ export const runJob = <R>(
                 }
                 const marker: Marker = Option.isSome(page.next)
                   ? { kind: "page", unit: u, cursor: page.next.value, rows, quarantined: page.quarantine.length }
-                  : { kind: "done", unit: u, rows, quarantined: page.quarantine.length }
+                  : { kind: "done", unit: u, rows, quarantined: page.quarantine.length, ...(page.final === undefined ? {} : { cursor: page.final }) }
                 // A full sink is ClickHouse pushing back, not the unit falling silent.
                 yield* waiting(sink.offer(batches, marker))
                 // Only once the sink holds the page: an attempt interrupted before that fetches it again.

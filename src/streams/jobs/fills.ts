@@ -69,6 +69,15 @@ const cursorOf = (raw: unknown): FillCursorType | undefined => {
 
 const decodeEvent = Schema.decodeUnknownEither(OrderFilledEvent)
 
+/** A done unit keeps where it ended and the subgraph's head then: `status fills` tells how much of the market lies past it. */
+const finalCursor = (cursor: FillCursorType, last: FillCursorType | undefined) =>
+  Effect.flatMap(GoldskySource, (g) =>
+    Effect.map(Effect.option(g.head), (head) => {
+      const ts = Option.flatMap(head, (h) => h.timestamp)
+      return encodeFillCursor({ ts: last?.ts ?? cursor.ts, ...(Option.isSome(ts) ? { head: String(ts.value) } : {}) })
+    })
+  )
+
 const sameCursor = (a: FillCursorType, b: FillCursorType) => a.ts === b.ts && a.stickyId === b.stickyId
 
 const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cursor: FillCursorType, pageSize: number) =>
@@ -117,10 +126,12 @@ const fetchPage = (unit: UnitToFetch, market: FillsPayload, tokens: TokenMap, cu
     if (next !== undefined && sameCursor(next, cursor)) {
       return yield* Effect.fail(unitFailure(unit.unitKey, "Fatal", `the subgraph sent the same page again at ${encodeFillCursor(cursor)}: the cursor does not advance`))
     }
+    const final = next === undefined ? yield* finalCursor(cursor, last) : undefined
     const page: Page = {
       rows: [{ table: TABLES.clobFills, rows: fills as unknown as ReadonlyArray<Record<string, unknown>> }],
       quarantine,
-      next: next === undefined ? Option.none() : Option.some(encodeFillCursor(next))
+      next: next === undefined ? Option.none() : Option.some(encodeFillCursor(next)),
+      ...(final === undefined ? {} : { final })
     }
     return [page, Option.fromNullable(next)] as const
   })

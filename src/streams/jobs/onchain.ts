@@ -102,7 +102,7 @@ const decodePayload = Schema.decodeUnknownEither(DayPayload)
 const decodeCursor = Schema.decodeUnknownEither(DayCursor)
 const encodeCursor = Schema.encodeSync(DayCursor)
 
-/** One page of a day: the logs of the next block range, decoded; the last page (past the day's end) is empty. */
+/** One page of a day: the logs of the next block range, decoded; the last one keeps the day's counts as its final cursor. */
 export const onchainPage = (unit: UnitToFetch): Effect.Effect<Page, SourceError, PolygonRpc | ClickHouse> =>
   Effect.gen(function* () {
     const day = decodePayload(unit.payload)
@@ -111,7 +111,8 @@ export const onchainPage = (unit: UnitToFetch): Effect.Effect<Page, SourceError,
     const cursor = unit.cursor === "" ? Either.right(startCursor(day.right, s.kinds, s.initialSpan)) : decodeCursor(unit.cursor)
     if (Either.isLeft(cursor)) return yield* failure(unit, `unreadable cursor ${JSON.stringify(unit.cursor)}`)
     const at = cursor.right
-    if (at.next > day.right.to) return { rows: [], quarantine: [], next: Option.none() }
+    // A cursor past the day's end (left by an older build): nothing more to read.
+    if (at.next > day.right.to) return { rows: [], quarantine: [], next: Option.none(), final: unit.cursor }
     const rpc = yield* PolygonRpc
     const filter = logFilterOf(at.kinds)
     const got = yield* getLogsNarrowing(unit, rpc, { addresses: filter.addresses, topics: [filter.topic0] }, at.next, day.right.to, Math.min(at.span, s.maxSpan))
@@ -123,10 +124,14 @@ export const onchainPage = (unit: UnitToFetch): Effect.Effect<Page, SourceError,
     const counts = { ...at.counts }
     for (const r of decoded.rows) counts[r.kind]++
     const next: DayCursor = { next: got.to + 1, span: grownSpan(got.span, s.maxSpan), counts, kinds: at.kinds }
+    const cursorText = encodeCursor(next)
+    const last = got.to >= day.right.to
     return {
       rows: byTable(decoded.rows, tokens),
       quarantine: decoded.quarantine.map((q) => ({ source: "rpc", reason: q.reason, raw: q.raw })),
-      next: Option.some(encodeCursor(next))
+      // The day's counts stay in its cursor once it is done (status onchain reads them).
+      next: last ? Option.none() : Option.some(cursorText),
+      ...(last ? { final: cursorText } : {})
     }
   })
 
