@@ -24,7 +24,11 @@ const onchainLines = (opts: { readonly checkpoint: "clickhouse" | "file" } & Cli
 const fillsLines = (opts: { readonly checkpoint: "clickhouse" | "file" } & ClickHouseOptionValues) =>
   Effect.flatMap(UnitStore, (store) => store.load("fills")).pipe(
     Effect.map((units) => formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))),
-    Effect.provide(opts.checkpoint === "clickhouse" ? layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))) : layerFileStore(opts))
+    Effect.provide(
+      opts.checkpoint === "clickhouse"
+        ? (layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))) as Layer.Layer<UnitStore, unknown>)
+        : layerFileStore(opts)
+    )
   )
 
 export const statusCommand = Command.make(
