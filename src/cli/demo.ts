@@ -21,9 +21,13 @@ import { migrate } from "../streams/migrate.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 import { layerJobEnv } from "./jobLayers.js"
+import { layerOnchainSettings } from "./onchainOptions.js"
 import { newRunId } from "./run.js"
 
 export const DEMO_DATABASE = "polybackfill_demo"
+/** The simulated world's days: a week on each side of the 2026-04-28 switch to CLOB V2. */
+const DEMO_FROM = "2026-04-21"
+const DEMO_TO = "2026-05-05"
 
 const options = {
   markets: Options.integer("markets").pipe(Options.withDescription("markets in the simulated world"), Options.withDefault(2000)),
@@ -66,7 +70,9 @@ export const formatDemoReport = (report: DemoReport, client: string): ReadonlyAr
   lines.push(
     "",
     `coverage: ${formatCount(c.marketsWithFills)} of ${formatCount(c.markets)} markets have fills` +
-      (c.fillsTo > 0 ? `, from ${iso(c.fillsFrom)} to ${iso(c.fillsTo)} UTC (the subgraph ends at the exchange switch)` : ""),
+      (c.fillsTo > 0 ? `, from ${iso(c.fillsFrom)} to ${iso(c.fillsTo)} UTC` : ""),
+    `  ${formatCount(c.marketsV1)} traded before the 2026-04-28 switch (V1), ${formatCount(c.marketsV2)} after it (V2); ` +
+      `fills read from the chain ${formatCount(c.fromChain)}, from the subgraph only ${formatCount(c.fromGoldsky)} (it ends at the switch)`,
     `wall time: ${formatDuration(report.wallMs)}`,
     "",
     "try:"
@@ -99,7 +105,7 @@ const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimula
     const started = yield* Clock.currentTimeMillis
     const sim = yield* SimulatorServer
     yield* Console.log(
-      `simulator: ${formatCount(sim.world.marketCount)} markets, ${formatCount(opts.wallets)} wallets, 2026-04-21..2026-05-05 at ${sim.baseUrl}`
+      `simulator: ${formatCount(sim.world.marketCount)} markets, ${formatCount(opts.wallets)} wallets, ${DEMO_FROM}..${DEMO_TO} at ${sim.baseUrl}`
     )
     const clickhouse = yield* ClickHouse
     yield* emptyDatabase
@@ -110,7 +116,8 @@ const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimula
       layerUnitsClickHouse,
       layerRowSinkClickHouse,
       layerProgress,
-      layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(opts.workers))
+      layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerFixed(opts.workers)),
+      layerOnchainSettings({ window: { by: "dates", from: DEMO_FROM, to: DEMO_TO } })
     )
     const report = yield* runDemo(JOBS, {
       runId: newRunId(),
@@ -125,5 +132,5 @@ const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimula
     }
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: opts.clickhouseUrl, database: Option.some(opts.database), stateDir: opts.stateDir }, { createDatabase: true })),
-    Effect.provide(layerSimulator({ world: { markets: opts.markets, wallets: opts.wallets, from: "2026-04-21", to: "2026-05-05" } }))
+    Effect.provide(layerSimulator({ world: { markets: opts.markets, wallets: opts.wallets, from: DEMO_FROM, to: DEMO_TO } }))
   ))

@@ -41,8 +41,14 @@ export interface TableCount {
 export interface Coverage {
   readonly markets: number
   readonly marketsWithFills: number
+  /** Markets with fills before the 2026-04-28 switch (V1) and after it (V2). */
+  readonly marketsV1: number
+  readonly marketsV2: number
   readonly fillsFrom: number
   readonly fillsTo: number
+  /** Fills by where they were read: the subgraph (V1 only) or the chain (both eras). */
+  readonly fromGoldsky: number
+  readonly fromChain: number
 }
 
 export interface DemoReport {
@@ -61,6 +67,12 @@ export const EXAMPLE_QUERIES: ReadonlyArray<{ readonly title: string; readonly s
   {
     title: "fills and volume per day",
     sql: "SELECT toDate(timestamp) AS day, count() AS fills, round(sum(usdc), 2) AS volume_usdc FROM clob_fills FINAL GROUP BY day ORDER BY day"
+  },
+  {
+    title: "V2 fills (since 2026-04-28, read from the chain) per exchange and side, volume counted once, fees in their unit",
+    sql:
+      "SELECT exchange, side, count() AS fills, round(sum(usdc), 2) AS volume_usdc, round(sum(fee_usdc), 4) AS fees_usdc, round(sum(fee_shares), 4) AS fees_shares " +
+      "FROM clob_fills FINAL WHERE era = 'v2' AND is_taker_leg = 1 GROUP BY exchange, side ORDER BY exchange, side"
   },
   {
     title: "the busiest markets, with their question",
@@ -101,14 +113,21 @@ export const runDemo = <R>(
       tables.push({ table, rows: yield* countOf(clickhouse, `SELECT count() AS n FROM ${table}${final}`) })
     }
     const span = yield* clickhouse.query(
-      "SELECT toUInt32(min(timestamp)) AS lo, toUInt32(max(timestamp)) AS hi, uniqExact(condition_id) AS m FROM clob_fills FINAL",
-      Schema.Struct({ lo: Count, hi: Count, m: Count })
+      "SELECT toUInt32(min(timestamp)) AS lo, toUInt32(max(timestamp)) AS hi, uniqExact(condition_id) AS m, " +
+        "uniqExactIf(condition_id, era = 'v1') AS m1, uniqExactIf(condition_id, era = 'v2') AS m2, " +
+        "countIf(source = 'goldsky') AS g, countIf(source = 'rpc') AS c FROM clob_fills FINAL WHERE condition_id != ''",
+      Schema.Struct({ lo: Count, hi: Count, m: Count, m1: Count, m2: Count, g: Count, c: Count })
     )
+    const s = span[0]
     const coverage: Coverage = {
       markets: yield* countOf(clickhouse, `SELECT count() AS n FROM ${TABLES.markets} FINAL`),
-      marketsWithFills: span[0]?.m ?? 0,
-      fillsFrom: span[0]?.lo ?? 0,
-      fillsTo: span[0]?.hi ?? 0
+      marketsWithFills: s?.m ?? 0,
+      marketsV1: s?.m1 ?? 0,
+      marketsV2: s?.m2 ?? 0,
+      fillsFrom: s?.lo ?? 0,
+      fillsTo: s?.hi ?? 0,
+      fromGoldsky: s?.g ?? 0,
+      fromChain: s?.c ?? 0
     }
     for (const q of EXAMPLE_QUERIES) yield* clickhouse.command(q.sql)
     const ended = yield* Clock.currentTimeMillis

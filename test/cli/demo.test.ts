@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { dropDatabase, freshDatabaseName, testServerUrl } from "../support/clickhouse.js"
 import { runCli } from "../support/cli.js"
-import { fillTruthsOfMarket, World, worldConfig } from "../../src/simulator/index.js"
+import { fillTruthsInBlocks, World, worldConfig } from "../../src/simulator/index.js"
 
 describe("polybackfill demo", () => {
-  it("simulates, migrates, plans and runs every job, and prints rows, coverage and three queries that run", async () => {
+  it("simulates, migrates, plans and runs every job, and prints rows, coverage on both sides of the switch and four queries that run", async () => {
     const database = `${freshDatabaseName("cli")}_demo`
     try {
       const result = await runCli(["demo", "--markets", "60", "--wallets", "30", "--database", database], {
@@ -16,14 +16,16 @@ describe("polybackfill demo", () => {
       const out = result.stdout
       expect(out).toContain("markets: 2 of 2 units done")
       expect(out).toContain("fills: 60 of 60 units done")
-      // The demo's world: the same options give the same fills the subgraph serves.
+      expect(out).toContain("onchain: 15 of 15 units done")
+      // The demo's world: the same options give the same fills; the chain has every one, both eras.
       const world = new World(worldConfig({ markets: 60, wallets: 30, from: "2026-04-21", to: "2026-05-05" }))
-      let fills = 0
-      for (let i = 0; i < world.marketCount; i++) fills += fillTruthsOfMarket(world, i, "goldsky").length
-      expect(out).toMatch(new RegExp(`clob_fills\\s+${fills.toLocaleString("en-US")}\\n`))
+      const truth = [...fillTruthsInBlocks(world, world.firstBlock, world.headBlock)]
+      expect(out).toMatch(new RegExp(`clob_fills\\s+${truth.length.toLocaleString("en-US")}\\n`))
       expect(out).toMatch(/markets\s+60\n/)
-      expect(out).toContain("coverage:")
-      expect(out.match(/clickhouse-client --host \S+ --database \w+ --query/g)).toHaveLength(3)
+      const traded = (era?: string) => new Set(truth.filter((t) => era === undefined || t.era === era).map((t) => t.condition_id)).size
+      expect(out).toContain(`coverage: ${traded()} of 60 markets have fills`)
+      expect(out).toContain(`${traded("v1")} traded before the 2026-04-28 switch (V1), ${traded("v2")} after it (V2); fills read from the chain ${truth.length.toLocaleString("en-US")}, from the subgraph only 0`)
+      expect(out.match(/clickhouse-client --host \S+ --database \w+ --query/g)).toHaveLength(4)
     } finally {
       await Effect.runPromise(dropDatabase(database))
     }
