@@ -42,3 +42,17 @@ export class SourceError extends Data.TaggedError("SourceError")<{
 
 export const isRetryable = (e: SourceError): boolean =>
   e.reason === "RateLimited" || e.reason === "Transient" || e.reason === "Timeout"
+
+/**
+ * An RPC provider refused an eth_getLogs range: too many results, or a block span past its cap. Not a
+ * fault of the URL (another URL of the pool would likely say the same), so it is returned to the caller,
+ * which splits the range: `suggestedToBlock` is the end of the range the provider proposed, `maxRange`
+ * the largest span (toBlock - fromBlock + 1) it said it accepts.
+ */
+export class LogRangeError extends Data.TaggedError("LogRangeError")<{
+  readonly message: string
+  readonly fromBlock: number
+  readonly toBlock: number
+  readonly suggestedToBlock?: number
+  readonly maxRange?: number
+}> {}
