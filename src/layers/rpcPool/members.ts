@@ -1,3 +1,4 @@
+import { Duration } from "effect"
 import { redactUrl } from "../../domain/redact.js"
 
 /** How the pool treats a failing URL. */
@@ -128,7 +129,7 @@ export const recordFailure = (m: Member, probe: boolean, nowMs: number, reason: 
   m.consecutiveFailures += 1
   if (probe) {
     m.setAsideUntilMs = nowMs + m.nextPauseMs
-    const line = `RPC ${m.where} still failing (${reason}): set aside for ${Math.round(m.nextPauseMs / 1000)} s more`
+    const line = `RPC ${m.where} still failing (${reason}): set aside for ${pauseText(m.nextPauseMs)} more`
     m.nextPauseMs = Math.min(tuning.maxSetAsideMs, m.nextPauseMs * 2)
     return line
   }
@@ -136,10 +137,12 @@ export const recordFailure = (m: Member, probe: boolean, nowMs: number, reason: 
   return setAside(m, nowMs, `${m.consecutiveFailures} failures in a row, the last: ${reason}`, tuning)
 }
 
+const pauseText = (ms: number) => Duration.format(Duration.millis(ms))
+
 /** Takes a URL out of service until its pause is over; returns the line to log. */
 export const setAside = (m: Member, nowMs: number, why: string, tuning: PoolTuning): string => {
   m.setAsideUntilMs = nowMs + m.nextPauseMs
-  const line = `RPC ${m.where} set aside for ${Math.round(m.nextPauseMs / 1000)} s (${why}); it is tried again after that`
+  const line = `RPC ${m.where} set aside for ${pauseText(m.nextPauseMs)} (${why}); it is tried again after that`
   m.nextPauseMs = Math.min(tuning.maxSetAsideMs, m.nextPauseMs * 2)
   return line
 }
