@@ -12,7 +12,7 @@ import { Sources } from "../services/Sources.js"
 import { waiting } from "../services/Waiting.js"
 import { attemptJson, backoffMs } from "./http/request.js"
 import type { GovernorView, PoolTuning } from "./rpcPool/members.js"
-import { choose, DEFAULT_POOL_TUNING, Member, otherInService, recordFailure, recordSuccess, setAside } from "./rpcPool/members.js"
+import { choose, DEFAULT_POOL_TUNING, Member, otherInService, reasonOf, recordFailure, recordSuccess, setAside } from "./rpcPool/members.js"
 
 /** Blocks per eth_getBlockByNumber batch: providers cap batches (often at 100 to 1,000 calls). */
 const BATCH_SIZE = 100
@@ -101,7 +101,7 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
             const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
             // A range refusal is an answer; interruption and Fatal/Decode say nothing of the URL's health.
             if (!(error instanceof SourceError) || !isRetryable(error)) return Effect.void
-            return logLine(recordFailure(m, probe, nowMs, error.message, tuning), "Warning")
+            return logLine(recordFailure(m, probe, nowMs, reasonOf(m, error.message), tuning), "Warning")
           })
         )
       })
@@ -153,7 +153,16 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
           if (error !== undefined) return Effect.fail(rangeError(m, filter, error))
           const logs = resultOf(json)
           return Array.isArray(logs) ? Effect.succeed(logs as ReadonlyArray<unknown>) : Effect.fail(decodeError(m, "eth_getLogs"))
-        })
+        }).pipe(
+          // Some providers send the refusal with a 4xx status: request.ts made it a Fatal error quoting the body.
+          Effect.catchIf(
+            (e): e is SourceError => e instanceof SourceError && e.reason === "Fatal" && e.status !== undefined && e.status >= 400 && e.status < 500,
+            (e): Effect.Effect<never, SourceError | LogRangeError> =>
+              classifyRpcError({ code: 0, message: e.message }).kind === "Range"
+                ? Effect.fail(rangeError(m, filter, { code: e.status!, message: reasonOf(m, e.message) }))
+                : Effect.fail(e)
+          )
+        )
       )
 
     const rangeError = (m: Member, filter: LogFilter, error: { code: number; message: string }) => {
@@ -252,7 +261,7 @@ const startCheck = (
         continue
       }
       unreachable.push(a.left.message)
-      if (m.setAsideUntilMs === 0) yield* Effect.logWarning(setAside(m, nowMs, `no answer to eth_chainId at start: ${a.left.message}`, tuning))
+      if (m.setAsideUntilMs === 0) yield* Effect.logWarning(setAside(m, nowMs, `no answer to eth_chainId at start: ${reasonOf(m, a.left.message)}`, tuning))
     }
     if (unreachable.length === members.length) {
       return yield* new SourceError({

@@ -106,6 +106,10 @@ export const choose = (
   return { _tag: "Wait", ms: Math.max(1, Math.min(...comeBack) - nowMs) }
 }
 
+/** An error's message without the URL it starts with (the log line names the URL already). */
+export const reasonOf = (m: Member, message: string): string =>
+  message.startsWith(m.where) ? message.slice(m.where.length).replace(/^:?\s*/, "") : message
+
 /** Whether a URL other than `failed` could take the request now (else the retry waits its backoff). */
 export const otherInService = (members: ReadonlyArray<Member>, viewOf: (m: Member) => GovernorView, nowMs: number, failed: Member): boolean =>
   members.some((m) => m !== failed && (inService(m, viewOf(m), nowMs) || probeDue(m, viewOf(m), nowMs)))
@@ -134,7 +138,7 @@ export const recordFailure = (m: Member, probe: boolean, nowMs: number, reason: 
     return line
   }
   if (m.setAsideUntilMs !== 0 || m.consecutiveFailures < tuning.failuresToSetAside) return undefined
-  return setAside(m, nowMs, `${m.consecutiveFailures} failures in a row, the last: ${reason}`, tuning)
+  return setAside(m, nowMs, `${m.consecutiveFailures} failure${m.consecutiveFailures === 1 ? "" : "s"} in a row, the last: ${reason}`, tuning)
 }
 
 const pauseText = (ms: number) => Duration.format(Duration.millis(ms))
