@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Logger, Option, TestClock } from "effect"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll } from "vitest"
 import { LogRangeError, SourceError, UsageError } from "../../src/domain/errors.js"
 import { CONTRACTS, TOPICS } from "../../src/domain/polygon.js"
@@ -42,6 +44,28 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const sim of Object.values(sims)) await sim.close()
+})
+
+const ALCHEMY =
+  "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range and no limit on the response size, or you can request any block range with a cap of 10K logs in the response."
+/** A provider that sends its range refusal with HTTP 400 (the status some providers use). */
+const refusing = createServer((req, res) => {
+  let body = ""
+  req.on("data", (c: Buffer) => (body += c.toString()))
+  req.on("end", () => {
+    const call = JSON.parse(body) as { id: number; method: string }
+    const chain = call.method === "eth_chainId"
+    res.writeHead(chain ? 200 : 400, { "content-type": "application/json" })
+    res.end(JSON.stringify(chain ? { jsonrpc: "2.0", id: call.id, result: "0x89" } : { jsonrpc: "2.0", id: call.id, error: { code: -32602, message: ALCHEMY } }))
+  })
+})
+let refusingUrl = ""
+beforeAll(async () => {
+  await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve))
+  refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v2/${"k".repeat(24)}`
+})
+afterAll(async () => {
+  await new Promise((resolve) => refusing.close(resolve))
 })
 
 const KEY_PATH = "AbCdEf0123456789abcdef0123"
@@ -203,6 +227,19 @@ describe("the RPC pool", () => {
           })
         )
       )
+    ))
+
+  it.effect("a range refusal sent with HTTP 400 is a LogRangeError too", () =>
+    pool(
+      [refusingUrl],
+      Effect.gen(function* () {
+        const rpc = yield* PolygonRpc
+        const e = yield* Effect.flip(rpc.getLogs({ ...FILLS, fromBlock: 100, toBlock: 50_000 }))
+        expect(e).toBeInstanceOf(LogRangeError)
+        expect((e as LogRangeError).maxRange).toBe(2000)
+        expect(e.message).not.toContain("k".repeat(24))
+        expect((yield* rpc.health)[0]!.failures).toBe(0)
+      })
     ))
 
   it.effect("head block and block timestamps (batched by 100)", () =>
