@@ -12,35 +12,15 @@ import { Sources } from "../services/Sources.js"
 import { waiting } from "../services/Waiting.js"
 import { attemptJson, backoffMs } from "./http/request.js"
 import type { GovernorView, PoolTuning } from "./rpcPool/members.js"
-import { choose, DEFAULT_POOL_TUNING, Member, otherInService, reasonOf, recordFailure, recordSuccess, setAside } from "./rpcPool/members.js"
+import { checkRpc, decodeError, providerText } from "./rpcPool/answers.js"
+import { choose, DEFAULT_POOL_TUNING, Member, otherInService, reasonOf, recordFailure, recordSuccess } from "./rpcPool/members.js"
+import { startCheck } from "./rpcPool/startCheck.js"
 
 /** Blocks per eth_getBlockByNumber batch: providers cap batches (often at 100 to 1,000 calls). */
 const BATCH_SIZE = 100
 
-/** The provider's text, one line, with the raw URL (it may hold the key) replaced by its redacted form. */
-const providerText = (message: string, m: Member) => message.split(m.url).join(m.where).replace(/\s+/g, " ").slice(0, 240)
-
-/**
- * JSON-RPC errors arrive with HTTP 200: the `check` hook of request.ts turns them into SourceErrors so
- * the governor learns from them and the pool moves retryable ones. A range refusal passes through as an
- * answer when `rangeIsAnswer` (eth_getLogs turns it into a LogRangeError: not the URL's fault).
- */
-const checkRpc =
-  (m: Member, rangeIsAnswer: boolean) =>
-  (json: unknown, where: string, host: string): SourceError | undefined => {
-    const errors = Array.isArray(json) ? json.map(jsonRpcErrorOf).filter((e) => e !== undefined) : [jsonRpcErrorOf(json)].filter((e) => e !== undefined)
-    const refused = errors.map((error) => {
-      const kind = classifyRpcError(error).kind
-      if (kind === "Range" && rangeIsAnswer) return undefined
-      const reason = kind === "RateLimited" ? "RateLimited" : kind === "Transient" ? "Transient" : "Fatal"
-      return new SourceError({ reason, host, message: `${where} answered JSON-RPC error ${error.code}: ${providerText(error.message, m)}` })
-    })
-    // In a batch, a retryable error decides: another URL may answer every call.
-    return refused.find((e) => e !== undefined && isRetryable(e)) ?? refused.find((e) => e !== undefined)
-  }
-
-const decodeError = (m: Member, what: string) =>
-  new SourceError({ reason: "Decode", host: m.host, message: `${m.where} did not answer ${what} in JSON-RPC's shape` })
+const logLine = (line: string | undefined, level: "Info" | "Warning") =>
+  line === undefined ? Effect.void : level === "Info" ? Effect.logInfo(line) : Effect.logWarning(line)
 
 /** Replaces the pool's default tuning (tests, benchmarks). */
 export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
@@ -87,23 +67,26 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
             return Effect.zipRight(Effect.logError(`${line}; it is left out of this run`), Effect.fail(new SourceError({ reason: "Transient", host: m.host, message: line })))
           })
 
-    /** Runs one attempt on `m`, keeping its load, request count and health up to date. */
+    /** Runs one attempt on `m`, keeping its load, request count and health up to date (even when interrupted). */
     const attemptOn = <A, E>(m: Member, probe: boolean, call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-      Effect.flatMap(Clock.currentTimeMillis, (startedMs) => {
-        m.assigned += 1
-        m.requests += 1
-        if (probe) m.probing = true
-        return Effect.onExit(call, (exit) =>
-          Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
-            m.assigned -= 1
-            if (probe) m.probing = false
-            if (Exit.isSuccess(exit)) return logLine(recordSuccess(m, nowMs - startedMs, tuning), "Info")
-            const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-            // A range refusal is an answer; interruption and Fatal/Decode say nothing of the URL's health.
-            if (!(error instanceof SourceError) || !isRetryable(error)) return Effect.void
-            return logLine(recordFailure(m, probe, nowMs, reasonOf(m, error.message), tuning), "Warning")
-          })
-        )
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Clock.currentTimeMillis, (startedMs) => {
+          m.assigned += 1
+          m.requests += 1
+          if (probe) m.probing = true
+          return Effect.onExit(restore(call), (exit) => settle(m, probe, startedMs, exit))
+        })
+      )
+
+    const settle = <A, E>(m: Member, probe: boolean, startedMs: number, exit: Exit.Exit<A, E>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+        m.assigned -= 1
+        if (probe) m.probing = false
+        if (Exit.isSuccess(exit)) return logLine(recordSuccess(m, nowMs - startedMs, tuning), "Info")
+        const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+        // A range refusal is an answer; interruption and Fatal/Decode say nothing of the URL's health.
+        if (!(error instanceof SourceError) || !isRetryable(error)) return Effect.void
+        return logLine(recordFailure(m, probe, nowMs, reasonOf(m, error.message), tuning), "Warning")
       })
 
     /**
@@ -227,49 +210,6 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
     )
 
     return { getLogs, blockTimestamps, headBlock, health }
-  })
-
-const logLine = (line: string | undefined, level: "Info" | "Warning") =>
-  line === undefined ? Effect.void : level === "Info" ? Effect.logInfo(line) : Effect.logWarning(line)
-
-
-/**
- * eth_chainId on every URL, at once: a URL on another chain fails the layer (one line naming it); one
- * that does not answer is set aside and checked again on its first probe; none answering fails too.
- */
-const startCheck = (
-  members: ReadonlyArray<Member>,
-  chainIdOf: (m: Member) => Effect.Effect<number, SourceError>,
-  attemptOn: <A, E>(m: Member, probe: boolean, call: Effect.Effect<A, E>) => Effect.Effect<A, E>,
-  wrongChain: (m: Member, id: number) => string,
-  tuning: PoolTuning
-) =>
-  Effect.gen(function* () {
-    const answers = yield* Effect.forEach(members, (m) => Effect.either(attemptOn(m, false, chainIdOf(m))), { concurrency: "unbounded" })
-    const wrong = members.flatMap((m, i) => {
-      const a = answers[i]!
-      return a._tag === "Right" && a.right !== POLYGON_CHAIN_ID ? [wrongChain(m, a.right)] : []
-    })
-    if (wrong.length > 0) return yield* new UsageError({ message: wrong.join("; ") })
-    const nowMs = yield* Clock.currentTimeMillis
-    const unreachable: Array<string> = []
-    for (let i = 0; i < members.length; i++) {
-      const m = members[i]!
-      const a = answers[i]!
-      if (a._tag === "Right") {
-        m.chain = "verified"
-        continue
-      }
-      unreachable.push(a.left.message)
-      if (m.setAsideUntilMs === 0) yield* Effect.logWarning(setAside(m, nowMs, `no answer to eth_chainId at start: ${reasonOf(m, a.left.message)}`, tuning))
-    }
-    if (unreachable.length === members.length) {
-      return yield* new SourceError({
-        reason: "Transient",
-        host: members[0]!.host,
-        message: `none of the ${members.length} RPC URLs answered eth_chainId: ${unreachable.join("; ")}`
-      })
-    }
   })
 
 /**
