@@ -3,6 +3,7 @@ import { LogRangeError, SourceError, UsageError, isRetryable } from "../domain/e
 import { batchResults, blockTimestampOf, getLogsParams, quantityOf, resultOf, rpcCall } from "../domain/jsonRpc.js"
 import { classifyRpcError, jsonRpcErrorOf } from "../domain/rpcErrors.js"
 import { POLYGON_CHAIN_ID } from "../domain/polygon.js"
+import type { GovernorApi } from "../services/Governor.js"
 import { Governor } from "../services/Governor.js"
 import { HttpTransport } from "../services/HttpTransport.js"
 import type { LogFilter, RpcUrlHealth } from "../services/PolygonRpc.js"
@@ -13,7 +14,7 @@ import { waiting } from "../services/Waiting.js"
 import { attemptJson, backoffMs } from "./http/request.js"
 import type { GovernorView, PoolTuning } from "./rpcPool/members.js"
 import { checkRpc, decodeError, providerText } from "./rpcPool/answers.js"
-import { choose, DEFAULT_POOL_TUNING, Member, otherInService, reasonOf, recordFailure, recordSuccess } from "./rpcPool/members.js"
+import { choose, DEFAULT_POOL_TUNING, Member, noteLatency, otherInService, reasonOf, recordFailure, recordSuccess } from "./rpcPool/members.js"
 import { startCheck } from "./rpcPool/startCheck.js"
 
 /** Blocks per eth_getBlockByNumber batch: providers cap batches (often at 100 to 1,000 calls). */
@@ -41,10 +42,29 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
       }
     })
 
+    /** The governor, timing each answer inside the permit: a URL's latency is its own, not the queue before it. */
+    const timedGovernors = new Map(
+      members.map((m): [Member, GovernorApi] => [
+        m,
+        {
+          snapshot: governor.snapshot,
+          withPermit: (key, request, hint) =>
+            governor.withPermit(
+              key,
+              Effect.flatMap(Clock.currentTimeMillis, (t0) => Effect.tap(request, () => Effect.map(Clock.currentTimeMillis, (t1) => noteLatency(m, t1 - t0)))),
+              hint
+            )
+        }
+      ])
+    )
+
     /** One JSON-RPC exchange with one URL: one attempt under its governor entry and --request-timeout. */
     const exchange = (m: Member, body: unknown, rangeIsAnswer = false) =>
       Effect.flatMap(RequestPolicy, (policy) =>
-        Effect.map(attemptJson({ url: m.url, key: m.key, body, check: checkRpc(m, rangeIsAnswer) }, transport, governor, policy.timeout), (a) => a.json)
+        Effect.map(
+          attemptJson({ url: m.url, key: m.key, body, check: checkRpc(m, rangeIsAnswer) }, transport, timedGovernors.get(m)!, policy.timeout),
+          (a) => a.json
+        )
       )
 
     const chainIdOf = (m: Member) =>
@@ -70,19 +90,19 @@ export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
     /** Runs one attempt on `m`, keeping its load, request count and health up to date (even when interrupted). */
     const attemptOn = <A, E>(m: Member, probe: boolean, call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (startedMs) => {
+        Effect.suspend(() => {
           m.assigned += 1
           m.requests += 1
           if (probe) m.probing = true
-          return Effect.onExit(restore(call), (exit) => settle(m, probe, startedMs, exit))
+          return Effect.onExit(restore(call), (exit) => settle(m, probe, exit))
         })
       )
 
-    const settle = <A, E>(m: Member, probe: boolean, startedMs: number, exit: Exit.Exit<A, E>) =>
+    const settle = <A, E>(m: Member, probe: boolean, exit: Exit.Exit<A, E>) =>
       Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
         m.assigned -= 1
         if (probe) m.probing = false
-        if (Exit.isSuccess(exit)) return logLine(recordSuccess(m, nowMs - startedMs, tuning), "Info")
+        if (Exit.isSuccess(exit)) return logLine(recordSuccess(m, tuning), "Info")
         const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
         // A range refusal is an answer; interruption and Fatal/Decode say nothing of the URL's health.
         if (!(error instanceof SourceError) || !isRetryable(error)) return Effect.void

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { GovernorView, PoolTuning } from "../../src/layers/rpcPool/members.js"
-import { choose, Member, otherInService, recordFailure, recordSuccess } from "../../src/layers/rpcPool/members.js"
+import { choose, Member, noteLatency, otherInService, recordFailure, recordSuccess } from "../../src/layers/rpcPool/members.js"
 
 const tuning: PoolTuning = { failuresToSetAside: 3, setAsideMs: 1000, maxSetAsideMs: 4000 }
 const open: GovernorView = { limit: 4, pausedUntilMs: 0 }
@@ -56,7 +56,15 @@ describe("choosing a URL of the pool", () => {
     a!.probing = false
     expect(recordFailure(a!, true, 1100, "timeout", tuning)).toContain("set aside for 2s more")
     expect(a!.setAsideUntilMs).toBe(3100)
-    expect(recordSuccess(a!, 40, tuning)).toContain("back in the pool")
-    expect([a!.setAsideUntilMs, a!.consecutiveFailures, a!.nextPauseMs, a!.latencyMs]).toEqual([0, 0, 1000, 40])
+    expect(recordSuccess(a!, tuning)).toContain("back in the pool")
+    expect([a!.setAsideUntilMs, a!.consecutiveFailures, a!.nextPauseMs]).toEqual([0, 0, 1000])
+  })
+
+  it("a URL's latency is a moving average of its answers", () => {
+    const [a] = make(1)
+    noteLatency(a!, 100)
+    expect(a!.latencyMs).toBe(100)
+    noteLatency(a!, 200)
+    expect(a!.latencyMs).toBe(120)
   })
 })

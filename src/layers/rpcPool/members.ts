@@ -114,10 +114,14 @@ export const reasonOf = (m: Member, message: string): string =>
 export const otherInService = (members: ReadonlyArray<Member>, viewOf: (m: Member) => GovernorView, nowMs: number, failed: Member): boolean =>
   members.some((m) => m !== failed && (inService(m, viewOf(m), nowMs) || probeDue(m, viewOf(m), nowMs)))
 
-/** A success readmits a URL set aside; returns a line to log when it does. */
-export const recordSuccess = (m: Member, latencyMs: number, tuning: PoolTuning): string | undefined => {
-  m.consecutiveFailures = 0
+/** The time one answer took on the wire (not the wait for a permit), into the URL's typical latency. */
+export const noteLatency = (m: Member, latencyMs: number): void => {
   m.latencyMs = m.latencyMs === 0 ? latencyMs : m.latencyMs + LATENCY_WEIGHT * (latencyMs - m.latencyMs)
+}
+
+/** A success readmits a URL set aside; returns a line to log when it does. */
+export const recordSuccess = (m: Member, tuning: PoolTuning): string | undefined => {
+  m.consecutiveFailures = 0
   if (m.setAsideUntilMs === 0) return undefined
   m.setAsideUntilMs = 0
   m.nextPauseMs = tuning.setAsideMs
