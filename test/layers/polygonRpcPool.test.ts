@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Layer, Logger, Option, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Logger, Option, TestClock } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll } from "vitest"
@@ -180,6 +180,30 @@ describe("the RPC pool", () => {
         expect((yield* rpc.health)[0]!.requests).toBeGreaterThan(back!.requests + 2)
       }).pipe(Effect.ensuring(Effect.sync(() => void (flaky.errorRate = 0)))),
       { failuresToSetAside: 3, setAsideMs: 30_000 }
+    ))
+
+  it.effect("with every URL set aside, a request waits for the earliest to come back and is answered by its probe", () =>
+    pool(
+      [sims.flaky!.rpcUrl],
+      Effect.gen(function* () {
+        const rpc = yield* PolygonRpc
+        const f = ranges(6)[2]!
+        flaky.errorRate = 1
+        const fiber = yield* Effect.fork(rpc.getLogs(f))
+        // Real time for the loopback exchanges, test time for the backoffs.
+        const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+        for (let i = 0; i < 100 && !(yield* rpc.health)[0]!.setAside; i++) yield* Effect.zipRight(TestClock.adjust(Duration.millis(50)), settle)
+        expect((yield* rpc.health)[0]!.setAside).toBe(true)
+        flaky.errorRate = 0
+        for (let i = 0; i < 40 && Option.isNone(yield* Fiber.poll(fiber)); i++) yield* Effect.zipRight(TestClock.adjust(Duration.seconds(1)), settle)
+        expect(yield* Fiber.join(fiber)).toEqual(yield* direct(f))
+        const [back] = yield* rpc.health
+        expect(back!.setAside).toBe(false)
+        // eth_chainId at start, two failures, then the probe that answered.
+        expect([back!.requests, back!.failures]).toEqual([4, 2])
+      }).pipe(Effect.ensuring(Effect.sync(() => void (flaky.errorRate = 0)))),
+      { failuresToSetAside: 2, setAsideMs: 10_000 },
+      { baseBackoff: Duration.millis(100), maxBackoff: Duration.millis(100) }
     ))
 
   it.effect("a URL on another chain is refused at start with one line naming it (redacted) and its chain", () =>
