@@ -23,7 +23,10 @@ const BATCH_SIZE = 100
 const logLine = (line: string | undefined, level: "Info" | "Warning") =>
   line === undefined ? Effect.void : level === "Info" ? Effect.logInfo(line) : Effect.logWarning(line)
 
-/** Replaces the pool's default tuning (tests, benchmarks). */
+/**
+ * The pool over Sources.rpc: checks every URL's chain at start, then serves each call on the URL with the
+ * most room, moving it on 429 / timeout / 5xx / transport failures. `tuningOverrides`: tests, benchmarks.
+ */
 export const makePolygonRpcPool = (tuningOverrides: Partial<PoolTuning> = {}) =>
   Effect.gen(function* () {
     const tuning: PoolTuning = { ...DEFAULT_POOL_TUNING, ...tuningOverrides }
