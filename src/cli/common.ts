@@ -51,7 +51,7 @@ export const sourceOptions = {
     Options.withDefault(DEFAULT_SOURCES.goldsky)
   ),
   rpcUrl: Options.text("rpc-url").pipe(
-    Options.withDescription("Polygon JSON-RPC URL, repeatable (env RPC_URLS, comma-separated)"),
+    Options.withDescription("Polygon JSON-RPC URL, repeatable (env RPC_URLS or ETHEREUM_RPC_URLS, comma-separated)"),
     Options.repeated
   )
 } as const
@@ -97,7 +97,10 @@ export interface SourceOptionValues {
 
 export const resolveSources = (opts: SourceOptionValues): Effect.Effect<SourceUrls> =>
   Effect.gen(function* () {
-    const envRpc = yield* Config.string("RPC_URLS").pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
+    const envOf = (name: string) => Config.string(name).pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
+    // ETHEREUM_RPC_URLS is the on-chain runbook's name for the same list.
+    const runbookRpc = yield* envOf("ETHEREUM_RPC_URLS")
+    const envRpc = Option.orElse(yield* envOf("RPC_URLS"), () => runbookRpc)
     const rpc =
       opts.rpcUrl.length > 0
         ? opts.rpcUrl.flatMap(splitRpcUrls)

@@ -7,7 +7,7 @@ import type { UnitStore } from "../services/UnitStore.js"
 import type { ClickHouse } from "../services/ClickHouse.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { layerFile } from "../layers/UnitStoreFile.js"
-import { layerSourceClients } from "../layers/SourceClients.js"
+import { layerSourceClients, layerSourceClientsRpcFirst } from "../layers/SourceClients.js"
 import { layerUndiciTransport } from "../layers/http/undiciTransport.js"
 import { findJob, jobNames } from "../streams/jobs/index.js"
 import type { JobEnv } from "../streams/jobs/index.js"
@@ -36,9 +36,11 @@ export const layerFileStore = (opts: ClickHouseOptionValues): Layer.Layer<UnitSt
   Layer.unwrapEffect(Effect.map(resolveClickHouseTarget(opts), (target) => layerFile(opts.stateDir, target.database)))
 
 /** What the jobs talk through, apart from ClickHouse: the source clients over HTTP, the governor, the URLs. */
-export const layerJobEnv = <E, R, E2, R2>(sources: Layer.Layer<Sources, E2, R2>, governor: Layer.Layer<Governor, E, R>) =>
-  layerSourceClients.pipe(Layer.provideMerge(Layer.mergeAll(layerUndiciTransport, governor, sources)))
+export const layerJobEnv = <E, R, E2, R2>(sources: Layer.Layer<Sources, E2, R2>, governor: Layer.Layer<Governor, E, R>, job?: Job<JobEnv>) =>
+  (job?.usesRpc === true ? layerSourceClientsRpcFirst : layerSourceClients).pipe(
+    Layer.provideMerge(Layer.mergeAll(layerUndiciTransport, governor, sources))
+  )
 
-/** The same, with the source URLs from the command line and environment. */
-export const layerSources = <E, R>(opts: SourceOptionValues, governor: Layer.Layer<Governor, E, R>) =>
-  layerJobEnv(Layer.effect(Sources, resolveSources(opts)), governor)
+/** The same, with the source URLs from the command line and environment; for a job that reads Polygon the RPC pool starts first. */
+export const layerSources = <E, R>(opts: SourceOptionValues, governor: Layer.Layer<Governor, E, R>, job?: Job<JobEnv>) =>
+  layerJobEnv(Layer.effect(Sources, resolveSources(opts)), governor, job)

@@ -26,7 +26,7 @@ export const planCommand = Command.make(
     Effect.gen(function* () {
       const job = yield* jobByName(opts.job)
       const window = yield* resolvePlanWindow(job.name, opts)
-      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8)), layerOnchainSettings({ window })).pipe(
+      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8), job), layerOnchainSettings({ window })).pipe(
         Layer.provideMerge(layerClickHouseFromOptions(opts))
       )
       const result = yield* planJob(job, { rebuild: opts.rebuild, say: Console.log }).pipe(Effect.provide(layers))

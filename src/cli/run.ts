@@ -83,7 +83,7 @@ export const runWithSettings = (
     settings.dryRun ? Layer.empty : layerHeartbeatsClickHouse,
     units,
     settings.dryRun ? layerDryRunSink() : layerRowSinkClickHouse,
-    layerSources(opts, governor),
+    layerSources(opts, governor, job),
     layerProgress,
     policy
   ).pipe(Layer.provideMerge(layerClickHouseFromOptions(opts)))

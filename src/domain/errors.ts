@@ -44,15 +44,15 @@ export const isRetryable = (e: SourceError): boolean =>
   e.reason === "RateLimited" || e.reason === "Transient" || e.reason === "Timeout"
 
 /**
- * eth_getLogs refused a range as too large (too many results, or too many blocks): the caller narrows
- * it, using the provider's suggestion when it gave one. Not retried elsewhere: the same range would fail.
+ * An RPC provider refused an eth_getLogs range: too many results, or a block span past its cap. Not a
+ * fault of the URL (another URL of the pool would likely say the same), so it is returned to the caller,
+ * which splits the range: `suggestedToBlock` is the end of the range the provider proposed, `maxRange`
+ * the largest span (toBlock - fromBlock + 1) it said it accepts.
  */
 export class LogRangeError extends Data.TaggedError("LogRangeError")<{
   readonly message: string
   readonly fromBlock: number
   readonly toBlock: number
-  /** The end of the range the provider suggested (-32005 "Try with this block range [from, to]"). */
   readonly suggestedToBlock?: number
-  /** The widest range the provider takes ("max: 3500", "exceeds limit of 10000"). */
   readonly maxRange?: number
 }> {}

@@ -92,6 +92,8 @@ export interface Caps {
   readonly rpcMaxBlockRange: number
   /** eth_getLogs: more results than this answer -32005 with a suggested range. */
   readonly rpcMaxResults: number
+  /** What eth_chainId / net_version answer (default 137): a node of another chain, for the pool's start check. */
+  readonly rpcChainId?: number
 }
 
 export interface Faults {

@@ -279,9 +279,9 @@ const call = (world: World, caps: Caps, method: unknown, params: unknown, req: S
   if (p === undefined) throw new RpcError(-32602, "invalid params: expected an array")
   switch (method) {
     case "eth_chainId":
-      return hex(POLYGON_CHAIN_ID)
+      return hex(caps.rpcChainId ?? POLYGON_CHAIN_ID)
     case "net_version":
-      return String(POLYGON_CHAIN_ID)
+      return String(caps.rpcChainId ?? POLYGON_CHAIN_ID)
     case "eth_blockNumber":
       return hex(world.headBlock)
     case "eth_getBlockByNumber":

@@ -56,6 +56,8 @@ export interface Job<R = never> {
    * overlap the window. Jobs whose units are not dated leave it out, and those flags are refused for them.
    */
   readonly span?: (unit: UnitSpec) => { readonly from: number; readonly to: number } | undefined
+  /** It reads Polygon: its commands start the RPC pool first, so a bad URL (wrong chain, none reachable) fails at once. */
+  readonly usesRpc?: boolean
 }
 
 /** A unit's pages as a Stream, from a job's page function: for a job whose pages are naturally one request each. */

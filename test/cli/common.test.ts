@@ -56,6 +56,16 @@ describe("source URLs", () => {
       expect(fromFlag.rpc).toEqual(["http://c"])
     }))
 
+  it.effect("ETHEREUM_RPC_URLS (the runbook's name) is read when RPC_URLS is not set", () =>
+    Effect.gen(function* () {
+      const runbook = yield* resolveSources({ ...defaults, rpcUrl: [] }).pipe(withEnv({ ETHEREUM_RPC_URLS: "http://x,http://y" }))
+      expect(runbook.rpc).toEqual(["http://x", "http://y"])
+      const both = yield* resolveSources({ ...defaults, rpcUrl: [] }).pipe(withEnv({ RPC_URLS: "http://a", ETHEREUM_RPC_URLS: "http://x" }))
+      expect(both.rpc).toEqual(["http://a"])
+      const flag = yield* resolveSources({ ...defaults, rpcUrl: ["http://c"] }).pipe(withEnv({ ETHEREUM_RPC_URLS: "http://x" }))
+      expect(flag.rpc).toEqual(["http://c"])
+    }))
+
   it.effect("defaults to the real endpoints", () =>
     Effect.gen(function* () {
       const sources = yield* resolveSources({ ...defaults, rpcUrl: [] }).pipe(withEnv({}))

@@ -23,6 +23,7 @@ const defaults = {
   truncatedRate: Option.none(),
   maxBlockRange: Option.none(),
   maxLogs: Option.none(),
+  chainId: Option.none(),
   tradesOffsetMax: Option.none(),
   activityOffsetMax: Option.none(),
   goldskySkipMax: Option.none(),
@@ -39,7 +40,8 @@ describe("simulate command options", () => {
         rateLimit: ["data/trades=50/10s"],
         rateLimitSchedule: Option.some("gamma=0s:400,60s:200"),
         errorRate: Option.some(0.5),
-        maxBlockRange: Option.some(3500)
+        maxBlockRange: Option.some(3500),
+        chainId: Option.some(80002)
       } as never)
       expect(knobs.latency.rpc).toEqual({ minMs: 5, maxMs: 9 })
       expect(knobs.latency.gamma.maxMs).toBeGreaterThan(0)
@@ -48,6 +50,8 @@ describe("simulate command options", () => {
       expect(knobs.faults.errorRate).toBe(0.5)
       expect(knobs.caps.rpcMaxBlockRange).toBe(3500)
       expect(knobs.caps.tradesOffsetMax).toBe(3500)
+      expect(knobs.caps.rpcChainId).toBe(80002)
+      expect((yield* knobsOf(defaults as never)).caps.rpcChainId).toBeUndefined()
     })
   )
 

@@ -17,9 +17,11 @@ export interface JsonRequest {
    * attempt, so a retryable one is retried like a 5xx.
    */
   readonly check?: (json: unknown, where: string, host: string) => SourceError | undefined
+  /** The governor entry the request runs under: the URL's host unless the caller keeps several per host (the RPC pool). */
+  readonly key?: string
 }
 
-interface Answer {
+export interface Answer {
   readonly json: unknown
   readonly hint: RateLimitHint | undefined
 }
@@ -79,8 +81,14 @@ const hintOf = (a: Answer) => a.hint
 /**
  * One attempt: the request under the governor's permit and --request-timeout, body parsed as JSON.
  * Written as a few combinators rather than a generator: this runs for every page of every unit.
+ * Exported for callers with their own retry (the RPC pool moves a failed attempt to another URL).
  */
-const attempt = (req: JsonRequest, transport: HttpTransport["Type"], governor: Governor["Type"], timeout: Duration.Duration) => {
+export const attemptJson = (
+  req: JsonRequest,
+  transport: HttpTransport["Type"],
+  governor: Governor["Type"],
+  timeout: Duration.Duration
+): Effect.Effect<Answer, SourceError> => {
   const { host, where } = nameOf(req.url)
   const exchange = req.body === undefined ? { url: req.url } : { url: req.url, body: JSON.stringify(req.body) }
   const once = Effect.flatMap(transport.send(exchange), (reply) =>
@@ -95,7 +103,7 @@ const attempt = (req: JsonRequest, transport: HttpTransport["Type"], governor: G
       onTimeout: () => new SourceError({ reason: "Timeout", host, message: `${where} did not answer within ${Duration.format(timeout)} (--request-timeout)` })
     })
   )
-  return governor.withPermit(host, once, hintOf)
+  return governor.withPermit(req.key ?? host, once, hintOf)
 }
 
 /** Full jitter, but never sooner than the server asked. */
@@ -115,7 +123,7 @@ export const makeRequester =
   (transport: HttpTransport["Type"], governor: Governor["Type"]) =>
   (req: JsonRequest): Effect.Effect<unknown, SourceError> =>
     Effect.flatMap(RequestPolicy, (policy) => {
-      const once = Effect.map(attempt(req, transport, governor, policy.timeout), (a) => a.json)
+      const once = Effect.map(attemptJson(req, transport, governor, policy.timeout), (a) => a.json)
       const delayed = Duration.toMillis(policy.delay) > 0 ? Effect.zipRight(waiting(Effect.sleep(policy.delay)), once) : once
       const retry = (n: number, error: SourceError): Effect.Effect<unknown, SourceError> => {
         if (!isRetryable(error)) return Effect.fail(error)

@@ -151,6 +151,7 @@ export const onchainJob: Job<PolygonRpc | ClickHouse> = {
     const start = day === undefined ? undefined : dayStart(day.day)
     return start === undefined ? undefined : { from: start, to: start + DAY_S - 1 }
   },
+  usesRpc: true,
   fetch: pagesOf(onchainPage),
   page: onchainPage
 }
