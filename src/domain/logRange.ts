@@ -1,8 +1,9 @@
 /**
- * The block span of eth_getLogs requests inside a day: narrowed when a provider refuses a range (to
- * the range it suggests, or its stated maximum, else half), grown back by a quarter after each answer,
- * never below one block. A quarter, not a doubling: a doubling just under a provider's cap would be
- * refused every other request.
+ * The block span of eth_getLogs requests inside a day, as TCP grows a window: doubled after each
+ * answer until the provider first refuses a range (slow start), then narrowed to the range it suggests
+ * (or its stated maximum, else half) and grown back by a quarter per answer, never below one block. A
+ * quarter, not a doubling, once the cap is known: a doubling just under it would be refused every
+ * other request.
  */
 
 export const DEFAULT_SPAN = 1_000
@@ -26,4 +27,5 @@ export const narrowedSpan = (refusal: Refusal): number | undefined => {
   return Math.max(1, candidate)
 }
 
-export const grownSpan = (span: number, max = MAX_SPAN): number => Math.min(max, Math.max(span + 1, Math.ceil(span * 1.25)))
+export const grownSpan = (span: number, capSeen: boolean, max = MAX_SPAN): number =>
+  Math.min(max, capSeen ? Math.max(span + 1, Math.ceil(span * 1.25)) : span * 2)

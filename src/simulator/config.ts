@@ -94,6 +94,8 @@ export interface Caps {
   readonly rpcMaxResults: number
   /** What eth_chainId / net_version answer (default 137): a node of another chain, for the pool's start check. */
   readonly rpcChainId?: number
+  /** eth_getLogs without `blockTimestamp` in each log (older nodes): clients must read block headers. Default: included, as current nodes do. */
+  readonly rpcLogsWithoutTimestamp?: boolean
 }
 
 export interface Faults {

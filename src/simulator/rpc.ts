@@ -177,12 +177,11 @@ class RawJson {
   constructor(readonly json: string) {}
 }
 
-const logJson = (tx: LedgerTx, enc: { address: string; topics: ReadonlyArray<string>; data: string }, blockHash: string, logIndex: number, malformed: number): string => {
-  const topics = malformed === 1 ? "" : `"topics":["${enc.topics.join('","')}"],`
-  const data = malformed === 2 ? "0xzz" : enc.data
+const logJson = (tx: LedgerTx, enc: { address: string; topics: ReadonlyArray<string>; data: string }, blockHash: string, logIndex: number, withTimestamp: boolean): string => {
+  const timestamp = withTimestamp ? `"blockTimestamp":"${hex(tx.timestamp)}",` : ""
   return (
-    `{"address":"${enc.address}",${topics}"data":"${data}","blockNumber":"${hex(tx.block)}","transactionHash":"${tx.txHash}",` +
-    `"transactionIndex":"${hex(tx.transactionIndex)}","blockHash":"${blockHash}","logIndex":"${hex(logIndex)}","removed":false}`
+    `{"address":"${enc.address}","topics":["${enc.topics.join('","')}"],"data":"${enc.data}","blockNumber":"${hex(tx.block)}","transactionHash":"${tx.txHash}",` +
+    `"transactionIndex":"${hex(tx.transactionIndex)}","blockHash":"${blockHash}",${timestamp}"logIndex":"${hex(logIndex)}","removed":false}`
   )
 }
 
@@ -233,7 +232,7 @@ export const getLogs = (world: World, caps: Caps, rawFilter: unknown, malformed 
         const suggestTo = Math.max(f.fromBlock, lastFullBlock)
         throw new RpcError(-32005, `query returned more than ${caps.rpcMaxResults} results. Try with this block range [${hex(f.fromBlock)}, ${hex(suggestTo)}].`)
       }
-      out.push(logJson(tx, enc, blockHash, tx.firstLogIndex + k, 0))
+      out.push(logJson(tx, enc, blockHash, tx.firstLogIndex + k, caps.rpcLogsWithoutTimestamp !== true))
     }
   }
   if (malformed && out.length > 0) {

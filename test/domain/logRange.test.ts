@@ -17,9 +17,11 @@ describe("log range span", () => {
     expect(narrowedSpan({ fromBlock: 7, toBlock: 8 })).toBe(1)
     expect(narrowedSpan({ fromBlock: 7, toBlock: 7 })).toBeUndefined()
   })
-  it("grows by a quarter (at least one block) up to the maximum", () => {
-    expect(grownSpan(1)).toBe(2)
-    expect(grownSpan(400)).toBe(500)
-    expect(grownSpan(90_000, 100_000)).toBe(100_000)
+  it("doubles until a refusal was seen, then grows by a quarter (at least one block), up to the maximum", () => {
+    expect(grownSpan(1000, false)).toBe(2000)
+    expect(grownSpan(1, true)).toBe(2)
+    expect(grownSpan(400, true)).toBe(500)
+    expect(grownSpan(90_000, true, 100_000)).toBe(100_000)
+    expect(grownSpan(90_000, false, 100_000)).toBe(100_000)
   })
 })

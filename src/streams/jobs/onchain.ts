@@ -33,6 +33,8 @@ export const DayCursor = Schema.parseJson(
   Schema.Struct({
     next: Schema.Number,
     span: Schema.Number,
+    /** A range was refused in this day: the span grows slowly from now on. */
+    capSeen: Schema.Boolean,
     counts: Schema.Struct({ fills: Schema.Number, erc1155: Schema.Number, erc20: Schema.Number, resolutions: Schema.Number }),
     kinds: Schema.Array(Schema.Literal(...CHAIN_KINDS))
   })
@@ -45,22 +47,22 @@ const settings = Effect.map(Effect.serviceOption(OnchainSettings), Option.getOrE
 
 /** One eth_getLogs over [from, from + span - 1], narrowed until the provider takes it. */
 const getLogsNarrowing = (unit: UnitToFetch, rpc: PolygonRpc["Type"], base: Omit<LogFilter, "fromBlock" | "toBlock">, from: number, to: number, span: number) => {
-  const attempt = (span: number): Effect.Effect<{ logs: ReadonlyArray<unknown>; span: number; to: number }, SourceError> => {
+  const attempt = (span: number, refused: boolean): Effect.Effect<{ logs: ReadonlyArray<unknown>; span: number; to: number; refused: boolean }, SourceError> => {
     const end = Math.min(to, from + span - 1)
     return rpc.getLogs({ ...base, fromBlock: from, toBlock: end }).pipe(
-      Effect.map((logs) => ({ logs, span, to: end })),
+      Effect.map((logs) => ({ logs, span, to: end, refused })),
       Effect.catchIf(
         (e): e is LogRangeError => e instanceof LogRangeError,
         (e) => {
           const narrower = narrowedSpan(e)
           return narrower === undefined
             ? Effect.fail(failure(unit, `block ${from} alone is over the provider's cap (${e.message}); use an RPC URL with a higher eth_getLogs limit`))
-            : Effect.zipRight(Effect.logDebug(`eth_getLogs [${from}, ${end}] refused, narrowing to ${narrower} blocks: ${e.message}`), attempt(narrower))
+            : Effect.zipRight(Effect.logDebug(`eth_getLogs [${from}, ${end}] refused, narrowing to ${narrower} blocks: ${e.message}`), attempt(narrower, true))
         }
       )
     )
   }
-  return attempt(span)
+  return attempt(span, false)
 }
 
 /** condition id and outcome of the tokens the fills name, from market_tokens (only those tokens). */
@@ -94,6 +96,7 @@ const byTable = (rows: ReadonlyArray<ChainRow>, tokens: TokenMap): ReadonlyArray
 const startCursor = (day: DayPayload, kinds: ReadonlyArray<ChainKind>, span: number): DayCursor => ({
   next: day.from,
   span,
+  capSeen: false,
   counts: { fills: 0, erc1155: 0, erc20: 0, resolutions: 0 },
   kinds: [...kinds]
 })
@@ -123,7 +126,8 @@ export const onchainPage = (unit: UnitToFetch): Effect.Effect<Page, SourceError,
     const tokens = yield* Effect.mapError(tokensOf(decoded.rows), (e) => new SourceError({ reason: "Transient", host: "clickhouse", message: e.message }))
     const counts = { ...at.counts }
     for (const r of decoded.rows) counts[r.kind]++
-    const next: DayCursor = { next: got.to + 1, span: grownSpan(got.span, s.maxSpan), counts, kinds: at.kinds }
+    const capSeen = at.capSeen || got.refused
+    const next: DayCursor = { next: got.to + 1, span: grownSpan(got.span, capSeen, s.maxSpan), capSeen, counts, kinds: at.kinds }
     const cursorText = encodeCursor(next)
     const last = got.to >= day.right.to
     return {

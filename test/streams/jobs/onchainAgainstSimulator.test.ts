@@ -22,7 +22,8 @@ import { layerTestClickHouse } from "../../support/clickhouse.js"
 import { fillTruths, readFills } from "../../support/fills.js"
 import { layerRunOnSimulator } from "../../support/runLayers.js"
 
-// Days on both sides of the 2026-04-28 switch; a 250-result cap makes days split into many ranges.
+// Days on both sides of the 2026-04-28 switch; a 250-result cap makes days split into many ranges; logs
+// without blockTimestamp (older nodes), so timestamps come from block headers.
 const WORLD = { seed: 23, markets: 60, wallets: 30, from: "2026-04-26", to: "2026-04-30", fills: 2500 } as const
 const CAP = 250
 const markets = findJob("markets")!
@@ -52,7 +53,7 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
     () =>
       Effect.gen(function* () {
         const sim = yield* Effect.acquireRelease(
-          Effect.promise(() => startSimulator({ world: WORLD, knobs: { caps: { ...profileKnobs("none").caps, rpcMaxResults: CAP } } })),
+          Effect.promise(() => startSimulator({ world: WORLD, knobs: { caps: { ...profileKnobs("none").caps, rpcMaxResults: CAP, rpcLogsWithoutTimestamp: true } } })),
           (s) => Effect.promise(() => s.close())
         )
         const clickhouse = yield* ClickHouse
