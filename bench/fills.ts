@@ -11,15 +11,10 @@
  * from a JSONEachRow file over HTTP (its physical limit here), and a second run with 128 workers and
  * 150 ms latency, whose markets/s compares with 128 / 0.15 s.
  */
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { request } from "node:http"
+import { mkdtempSync, rmSync, statSync } from "node:fs"
 import os, { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { createInterface } from "node:readline"
-import { pipeline } from "node:stream/promises"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
 import { layerJobEnv } from "../src/cli/jobLayers.js"
@@ -33,84 +28,14 @@ import { ClickHouse } from "../src/services/ClickHouse.js"
 import { Sources } from "../src/services/Sources.js"
 import { emptyDatabase } from "../src/streams/demo.js"
 import type { SummaryLine } from "../src/streams/engine.js"
-import { parseSummary, runJob } from "../src/streams/engine.js"
+import { runJob } from "../src/streams/engine.js"
 import { findJob } from "../src/streams/jobs/index.js"
 import { migrate } from "../src/streams/migrate.js"
 import { planJob } from "../src/streams/plan.js"
+import type { Sim } from "./support.js"
+import { checkBuilt, clickhouseHttp, cpuSecondsOf, fmt, localClickHousePid, runCliJob, simRequests, startSim, stopSim, value } from "./support.js"
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const DATABASE = "polybackfill_bench"
-
-interface Sim {
-  readonly gammaUrl: string
-  readonly goldskyUrl: string
-  readonly statsUrl: string
-  readonly child: ChildProcess
-}
-
-/** `polybackfill simulate` in a child process, so its CPU and memory are not the engine's. */
-const startSim = (args: ReadonlyArray<string>): Promise<Sim> =>
-  new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "node_modules", "vite-node", "vite-node.mjs"), "--root", ROOT, join(ROOT, "src", "main.ts"), "--", "simulate", "--port", "0", ...args], {
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    const urls: Record<string, string> = {}
-    const lines = createInterface({ input: child.stdout! })
-    lines.on("line", (line) => {
-      const m = /--(gamma-url|goldsky-url) (\S+)/.exec(line)
-      if (m !== null) urls[m[1]!] = m[2]!
-      const s = /stats: (\S+)/.exec(line)
-      if (s !== null) urls["stats"] = s[1]!
-      if (line.startsWith("Serving on")) {
-        resolvePromise({ gammaUrl: urls["gamma-url"]!, goldskyUrl: urls["goldsky-url"]!, statsUrl: urls["stats"]!, child })
-      } else if (!/^\s+--|stats:/.test(line)) process.stdout.write(`  simulator: ${line}\n`)
-    })
-    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)))
-  })
-
-const stopSim = (sim: Sim) =>
-  new Promise<void>((res) => {
-    sim.child.removeAllListeners("exit")
-    sim.child.once("exit", () => res())
-    sim.child.kill("SIGINT")
-  })
-
-/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
-const cpuSecondsOf = (pid: number | undefined): number => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return 0
-  }
-}
-
-const simRequests = async (sim: Sim, reset = false): Promise<number> => {
-  const body = (await (await fetch(`${sim.statsUrl}${reset ? "?reset=1" : ""}`)).json()) as { totals: { requests: number } }
-  return body.totals.requests
-}
-
-/** One HTTP request to ClickHouse with a file as body or a file as destination, streamed (no rows in memory). */
-const clickhouseHttp = (baseUrl: string, query: string, io: { readonly upload?: string; readonly download?: string }) =>
-  new Promise<void>((resolvePromise, reject) => {
-    const url = new URL(baseUrl)
-    url.searchParams.set("query", query)
-    const req = request(url, { method: io.upload !== undefined ? "POST" : "GET" }, (res) => {
-      if (res.statusCode !== 200) {
-        let text = ""
-        res.on("data", (d) => (text += String(d)))
-        res.on("end", () => reject(new Error(`ClickHouse answered ${res.statusCode}: ${text.slice(0, 300)}`)))
-        return
-      }
-      if (io.download !== undefined) pipeline(res, createWriteStream(io.download)).then(() => resolvePromise(), reject)
-      else res.resume().on("end", () => resolvePromise())
-    })
-    req.on("error", reject)
-    if (io.upload !== undefined) pipeline(createReadStream(io.upload), req).catch(reject)
-    else req.end()
-  })
-
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 interface FillsRun {
   readonly summary: SummaryLine
@@ -121,81 +46,6 @@ interface FillsRun {
   readonly simCpu: number
   readonly clickhouseCpu: number | undefined
 }
-
-/** The pid of the local ClickHouse this bench uses, when it is the project's own (CLICKHOUSE_URL: unknown). */
-const localClickHousePid = (): number | undefined => {
-  if (process.env["CLICKHOUSE_URL"] !== undefined) return undefined
-  try {
-    return (JSON.parse(readFileSync(join(ROOT, ".polybackfill", "clickhouse", "state.json"), "utf8")) as { pid?: number }).pid
-  } catch {
-    return undefined
-  }
-}
-
-/** Peak resident memory of a live process in MB (Linux /proc VmHWM; 0 elsewhere). */
-const peakRssMbOf = (pid: number | undefined): number => {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-    return m === null ? 0 : Number(m[1]) / 1024
-  } catch {
-    return 0
-  }
-}
-
-const CLI = join(ROOT, "dist", "main.js")
-
-/** The newest modification time of a file under `dir`, in ms. */
-const newestUnder = (dir: string): number =>
-  Math.max(0, ...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs))
-
-/** The bench measures the built CLI: a build older than the sources would measure old code. */
-const checkBuilt = (): void => {
-  let built = 0
-  try {
-    built = statSync(CLI).mtimeMs
-  } catch {
-    // not built
-  }
-  if (built < newestUnder(join(ROOT, "src"))) throw new Error(`${CLI} is missing or older than src/: run \`npm run build\` (npm run bench builds first)`)
-}
-
-/**
- * `polybackfill run fills` as users run it: the built CLI in a process of its own, so its peak RSS and
- * CPU are the engine's alone (not this bench's TypeScript loader). Both are read from /proc until it
- * exits; the wall time includes its start and the load of the plan.
- */
-const runFillsCli = (goldskyUrl: string, workers: number, database: string): Promise<{ summary: SummaryLine; seconds: number; peakRssMb: number; cpu: number }> =>
-  new Promise((resolvePromise, reject) => {
-    const t0 = performance.now()
-    const child = spawn(
-      process.execPath,
-      [CLI, "run", "fills", "--workers", String(workers), "--database", database, "--goldsky-url", goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000", "--log-format", "logfmt"],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POLYBACKFILL_STATE_DIR: join(ROOT, ".polybackfill") } }
-    )
-    let peakRssMb = 0
-    let cpu = 0
-    const poll = setInterval(() => {
-      peakRssMb = Math.max(peakRssMb, peakRssMbOf(child.pid))
-      cpu = Math.max(cpu, cpuSecondsOf(child.pid))
-    }, 200)
-    let summary: SummaryLine | undefined
-    const lines: Array<string> = []
-    const onLine = (line: string) => {
-      summary = parseSummary("fills", line) ?? summary
-      lines.push(line)
-      if (lines.length > 20) lines.shift()
-      if (/level=(INFO|WARN|ERROR)/.test(line)) console.log(`  cli: ${line.replace(/^timestamp=\S+ /, "")}`)
-    }
-    createInterface({ input: child.stdout! }).on("line", onLine)
-    createInterface({ input: child.stderr! }).on("line", onLine)
-    child.once("error", reject)
-    child.once("exit", (code) => {
-      clearInterval(poll)
-      const seconds = (performance.now() - t0) / 1000
-      if (code !== 0 || summary === undefined) reject(new Error(`polybackfill run fills exited with ${code}:\n${lines.join("\n")}`))
-      else resolvePromise({ summary, seconds, peakRssMb, cpu })
-    })
-  })
 
 const jobLayers = (sim: Sim, workers: number) =>
   Layer.mergeAll(
@@ -214,7 +64,9 @@ const runFills = (sim: Sim, workers: number) =>
     const chPid = localClickHousePid()
     const ch0 = cpuSecondsOf(chPid)
     const clickhouse = yield* ClickHouse
-    const run = yield* Effect.promise(() => runFillsCli(sim.goldskyUrl, workers, clickhouse.database))
+    const run = yield* Effect.promise(() =>
+      runCliJob("fills", ["--workers", String(workers), "--database", clickhouse.database, "--goldsky-url", sim.goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000"])
+    )
     const simCpu = cpuSecondsOf(sim.child.pid) - sim0
     const clickhouseCpu = chPid === undefined ? undefined : cpuSecondsOf(chPid) - ch0
     const requests = yield* Effect.promise(() => simRequests(sim))
@@ -331,11 +183,6 @@ export const runFillsBench = (o: FillsBenchOptions) =>
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))
   )
-
-const value = (argv: ReadonlyArray<string>, name: string): string | undefined => {
-  const i = argv.indexOf(name)
-  return i >= 0 ? argv[i + 1] : undefined
-}
 
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   const quick = argv.includes("--quick")

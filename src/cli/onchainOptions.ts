@@ -5,6 +5,7 @@ import { dayStart } from "../domain/chainDays.js"
 import type { ChainKind } from "../domain/chainEras.js"
 import { CHAIN_KINDS } from "../domain/chainEras.js"
 import { UsageError } from "../domain/errors.js"
+import { DEFAULT_SPAN, MAX_SPAN } from "../domain/logRange.js"
 import { DEFAULT_ONCHAIN_SETTINGS, OnchainSettings } from "../services/OnchainSettings.js"
 
 /** `plan onchain`'s window: UTC days or blocks; neither means from the first exchange to the chain head. */
@@ -19,6 +20,35 @@ export const kindsOption = Options.text("kinds").pipe(
   Options.withDescription(`onchain: what to read, comma-separated from ${CHAIN_KINDS.join(",")} (default all)`),
   Options.optional
 )
+
+/** eth_getLogs spans: where a day starts and the widest it grows to (a free RPC plan may allow 10 blocks). */
+export const logRangeOptions = {
+  logRange: Options.integer("log-range").pipe(
+    Options.withDescription(`onchain: eth_getLogs block span each day starts with (default ${DEFAULT_SPAN}; it doubles until refused, then adapts)`),
+    Options.optional
+  ),
+  maxLogRange: Options.integer("max-log-range").pipe(
+    Options.withDescription(`onchain: the widest eth_getLogs block span (default ${MAX_SPAN}); equal to --log-range pins it`),
+    Options.optional
+  )
+} as const
+
+/** The spans, checked: whole numbers of at least 1, the start no wider than the maximum. */
+export const resolveLogRange = (
+  job: string,
+  v: { readonly logRange: Option.Option<number>; readonly maxLogRange: Option.Option<number> }
+): Effect.Effect<{ readonly initialSpan: number; readonly maxSpan: number }, UsageError> => {
+  if ((Option.isSome(v.logRange) || Option.isSome(v.maxLogRange)) && job !== "onchain") {
+    return Effect.fail(usage(`--log-range and --max-log-range apply to the onchain job only, not ${job}`))
+  }
+  const maxSpan = Option.getOrElse(v.maxLogRange, () => MAX_SPAN)
+  const initialSpan = Option.getOrElse(v.logRange, () => Math.min(DEFAULT_SPAN, maxSpan))
+  for (const [flag, n] of [["--log-range", initialSpan], ["--max-log-range", maxSpan]] as const) {
+    if (!Number.isSafeInteger(n) || n < 1) return Effect.fail(usage(`${flag} must be a whole number of blocks of at least 1, got ${n}`))
+  }
+  if (initialSpan > maxSpan) return Effect.fail(usage(`--log-range ${initialSpan} is wider than --max-log-range ${maxSpan}`))
+  return Effect.succeed({ initialSpan, maxSpan })
+}
 
 const usage = (message: string) => new UsageError({ message })
 
@@ -68,5 +98,5 @@ export const resolveKinds = (job: string, value: Option.Option<string>): Effect.
   return Effect.succeed(CHAIN_KINDS.filter((k) => kinds.includes(k)))
 }
 
-export const layerOnchainSettings = (settings: Partial<Pick<typeof DEFAULT_ONCHAIN_SETTINGS, "window" | "kinds">>) =>
+export const layerOnchainSettings = (settings: Partial<typeof DEFAULT_ONCHAIN_SETTINGS>) =>
   Layer.succeed(OnchainSettings, { ...DEFAULT_ONCHAIN_SETTINGS, ...settings })

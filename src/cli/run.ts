@@ -24,7 +24,7 @@ import type { ClickHouseOptionValues, SourceOptionValues } from "./common.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { onCompleteEnv, runOnComplete } from "./onComplete.js"
-import { kindsOption, layerOnchainSettings, resolveKinds } from "./onchainOptions.js"
+import { kindsOption, layerOnchainSettings, logRangeOptions, resolveKinds, resolveLogRange } from "./onchainOptions.js"
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
 
@@ -115,6 +115,7 @@ export const runCommand = Command.make(
     job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills, onchain")),
     ...runOptions,
     kinds: kindsOption,
+    ...logRangeOptions,
     onComplete: Options.text("on-complete").pipe(
       Options.withDescription("a shell command to run once every unit of the job is done, with the run's summary in POLYBACKFILL_* variables"),
       Options.optional
@@ -128,12 +129,13 @@ export const runCommand = Command.make(
       const job = yield* jobByName(opts.job)
       const settings = yield* resolveRunOptions(opts)
       const kinds = yield* resolveKinds(job.name, opts.kinds)
+      const spans = yield* resolveLogRange(job.name, opts)
       const runId = newRunId()
       yield* Effect.logInfo(
         `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
           `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
       )
-      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(Effect.provide(layerOnchainSettings({ kinds })))
+      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(Effect.provide(layerOnchainSettings({ kinds, ...spans })))
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { resolveKinds, resolvePlanWindow } from "../../src/cli/onchainOptions.js"
+import { resolveKinds, resolveLogRange, resolvePlanWindow } from "../../src/cli/onchainOptions.js"
 
 const none = { fromDate: Option.none<string>(), toDate: Option.none<string>(), fromBlock: Option.none<number>(), toBlock: Option.none<number>() }
 const message = <A>(e: Effect.Effect<A, { message: string }>) => Effect.map(Effect.flip(e), (x) => x.message)
@@ -35,5 +35,16 @@ describe("onchain plan and run flags", () => {
         '--kinds takes a comma-separated list of fills, transfers, resolutions, got "fills,trades"'
       )
       expect(yield* message(resolveKinds("markets", Option.some("fills")))).toBe("--kinds applies to the onchain job only, not markets")
+    }))
+
+  it.effect("--log-range and --max-log-range: defaults, a pinned span, and what is refused", () =>
+    Effect.gen(function* () {
+      const none = { logRange: Option.none<number>(), maxLogRange: Option.none<number>() }
+      expect(yield* resolveLogRange("onchain", none)).toEqual({ initialSpan: 1000, maxSpan: 100_000 })
+      expect(yield* resolveLogRange("onchain", { logRange: Option.some(1000), maxLogRange: Option.some(1000) })).toEqual({ initialSpan: 1000, maxSpan: 1000 })
+      expect(yield* resolveLogRange("onchain", { ...none, maxLogRange: Option.some(10) })).toEqual({ initialSpan: 10, maxSpan: 10 })
+      expect(yield* message(resolveLogRange("onchain", { ...none, logRange: Option.some(0) }))).toBe("--log-range must be a whole number of blocks of at least 1, got 0")
+      expect(yield* message(resolveLogRange("onchain", { logRange: Option.some(50), maxLogRange: Option.some(10) }))).toBe("--log-range 50 is wider than --max-log-range 10")
+      expect(yield* message(resolveLogRange("fills", { ...none, logRange: Option.some(5) }))).toMatch(/onchain job only, not fills$/)
     }))
 })
