@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, governor, simulator).
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, onchain, governor, simulator).
  *
  *   node_modules/.bin/vite-node bench/run.ts -- fills --quick
  */
 type Bench = { readonly main: (argv: ReadonlyArray<string>) => Promise<void> }
 const BENCHES: Record<string, () => Promise<Bench>> = {
   fills: () => import("./fills.js"),
+  onchain: () => import("./onchain.js"),
   governor: () => import("./governor.js"),
   simulator: () => import("./simulator.js")
 }
