@@ -131,8 +131,10 @@ export interface OnchainBenchOptions {
 export const runOnchainBench = (o: OnchainBenchOptions) =>
   Effect.gen(function* () {
     yield* Effect.sync(checkBuilt)
-    const from = "2026-04-25"
-    const to = dayOf(Date.UTC(2026, 3, 25) / 1000 + (o.days - 1) * 86_400)
+    // Half the days before the 2026-04-28 switch, half after.
+    const first = Date.UTC(2026, 3, 28) / 1000 - Math.floor(o.days / 2) * 86_400
+    const from = dayOf(first)
+    const to = dayOf(first + (o.days - 1) * 86_400)
     const world = new World(worldConfig({ markets: o.markets, fills: o.fills, wallets: 5000, from, to }))
     const logs = logsInWorld(world)
     console.log(`onchain bench: ${o.days} days (${from}..${to}, across the V2 switch), ${fmt(o.markets)} markets, ${fmt(logs)} logs; eth_getLogs capped at 10,000 results, latency 100 ms, ${o.workers} workers`)

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema } from "effect"
+import { layerJobEnv } from "../../../src/cli/jobLayers.js"
+import { layerFixed } from "../../../src/layers/GovernorFixed.js"
+import { layerSilent } from "../../../src/layers/ProgressLive.js"
+import { layerClickHouse as layerRowSink } from "../../../src/layers/RowSinkClickHouse.js"
+import { layerClickHouse as layerUnits } from "../../../src/layers/UnitStoreClickHouse.js"
+import { PolygonRpc } from "../../../src/services/PolygonRpc.js"
+import { DEFAULT_REQUEST_POLICY, RequestPolicy } from "../../../src/services/RequestPolicy.js"
+import { Sources } from "../../../src/services/Sources.js"
+import type { Knobs } from "../../../src/simulator/index.js"
 import { ALL_SHARDS } from "../../../src/domain/units.js"
 import { MIGRATIONS } from "../../../src/layers/migrations/index.js"
 import { ClickHouse } from "../../../src/services/ClickHouse.js"
@@ -11,6 +20,7 @@ import {
   fillTruthsInBlocks,
   profileKnobs,
   resolutionTruthsInBlocks,
+  simulatorSources,
   startSimulator
 } from "../../../src/simulator/index.js"
 import type { EngineOptions } from "../../../src/streams/engine.js"
@@ -148,4 +158,62 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
       }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("onchain"))),
     180_000
   )
+
+  it.live(
+    "over three RPC URLs, one always 429 and one always hanging, the job still writes exactly the ledger's fills",
+    () =>
+      Effect.gen(function* () {
+        const world = { seed: 5, markets: 30, wallets: 20, from: "2026-04-27", to: "2026-04-28", fills: 800 } as const
+        const none = profileKnobs("none")
+        const start = (knobs: Partial<Knobs>) =>
+          Effect.acquireRelease(Effect.promise(() => startSimulator({ world, knobs })), (s) => Effect.promise(() => s.close()))
+        const limited = yield* start({ rateLimits: [{ family: "rpc", limit: 0, windowMs: 1000 }] })
+        const hanging = yield* start({ faults: { ...none.faults, hangRate: 1, hangMs: 60_000 } })
+        const healthy = yield* start({})
+        const clickhouse = yield* ClickHouse
+        yield* migrate(MIGRATIONS, () => Effect.void)
+        const sources = Layer.succeed(Sources, { ...simulatorSources(healthy), rpc: [limited.rpcUrl, hanging.rpcUrl, healthy.rpcUrl] })
+        const layers = Layer.mergeAll(
+          layerUnits,
+          layerRowSink,
+          layerSilent,
+          layerJobEnv(sources, layerFixed(8), onchain),
+          Layer.succeed(OnchainSettings, { ...DEFAULT_ONCHAIN_SETTINGS, window: { by: "dates", from: world.from, to: world.to } }),
+          Layer.succeed(RequestPolicy, { ...DEFAULT_REQUEST_POLICY, timeout: Duration.seconds(1) })
+        ).pipe(Layer.provideMerge(Layer.succeed(ClickHouse, clickhouse)))
+        yield* Effect.gen(function* () {
+          yield* planJob(markets, { rebuild: false })
+          yield* runJob(markets, options("markets"))
+          yield* planJob(onchain, { rebuild: false })
+          const run = yield* runJob(onchain, options("faults"))
+          expect(run).toMatchObject({ done: 2, errors: 0 })
+          const w = healthy.world
+          const truth = [...fillTruthsInBlocks(w, w.firstBlock, w.headBlock)].sort(byId)
+          expect((yield* readFills(clickhouse)).map(withoutFloats)).toEqual(truth.map(withoutFloats))
+          const health = yield* Effect.flatMap(PolygonRpc, (rpc) => rpc.health)
+          expect(health.map((h) => h.setAside)).toEqual([true, true, false])
+          expect(health[2]!.share).toBeGreaterThan(0.5)
+        }).pipe(Effect.provide(layers))
+      }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("onchain_pool"))),
+    120_000
+  )
+
+  it.live("a single block over the provider's result cap fails its day with the block and the cap named", () =>
+    Effect.gen(function* () {
+      const sim = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startSimulator({ world: { seed: 3, markets: 20, wallets: 10, from: "2026-04-28", to: "2026-04-28", fills: 400 }, knobs: { caps: { ...profileKnobs("none").caps, rpcMaxResults: 3 } } })
+        ),
+        (s) => Effect.promise(() => s.close())
+      )
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS, () => Effect.void)
+      const settings = Layer.succeed(OnchainSettings, { ...DEFAULT_ONCHAIN_SETTINGS, window: { by: "dates", from: "2026-04-28", to: "2026-04-28" } })
+      const run = yield* Effect.gen(function* () {
+        yield* planJob(onchain, { rebuild: false })
+        return yield* runJob(onchain, options("cap"))
+      }).pipe(Effect.provide(Layer.merge(layerRunOnSimulator(sim, clickhouse, 4), settings)))
+      expect(run).toMatchObject({ done: 0, errors: 1 })
+      expect(run.lastErrors[0]!.message).toMatch(/^onchain day 2026-04-28: block \d+ alone is over the provider's cap \(.*more than 3 results.*\); use an RPC URL with a higher eth_getLogs limit$/)
+    }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("onchain_cap"))))
 })
