@@ -153,7 +153,8 @@ export const runCommand = Command.make(
       if (settings.dryRun) return
       const units = yield* loadUnits(job.name, settings, opts)
       if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(line)
-      if (Option.isSome(opts.onComplete) && units.length > 0 && units.every((u) => u.status === "done")) {
+      // Once: by the run that finished the last units, not again by a rerun with nothing to do.
+      if (Option.isSome(opts.onComplete) && summary.done > 0 && units.every((u) => u.status === "done")) {
         yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))
       }
     }).pipe(withLogging(opts))
