@@ -13,7 +13,6 @@
  * The loop drives the governor directly (no engine, no ClickHouse); a 429 is retried at once, so any
  * waiting is the governor's own (Retry-After pauses, the limit).
  */
-import { pathToFileURL } from "node:url"
 import { Clock, Effect, Fiber } from "effect"
 import { SourceError } from "../src/domain/errors.js"
 import { parseRetryAfter } from "../src/domain/rateLimitHeaders.js"
@@ -22,6 +21,7 @@ import type { GovernorEngine } from "../src/layers/governorEngine.js"
 import { makeGovernorEngine } from "../src/layers/governorEngine.js"
 import { ceilingOf, defaultAimdConfig } from "../src/domain/aimd.js"
 import { startSimulator } from "../src/simulator/server.js"
+import { runIfDirect } from "./support.js"
 
 export interface GovernorBenchOptions {
   /** Successful requests per table run. */
@@ -257,15 +257,4 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   )
 }
 
-// Run directly (node, or vite-node which drops the script from argv) unless a dispatcher imported us.
-const entry = process.argv[1] ?? ""
-const direct = entry.endsWith("vite-node") ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : import.meta.url === pathToFileURL(entry).href
-if (direct) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e)
-      process.exit(1)
-    }
-  )
-}
+runIfDirect(import.meta.url, main)

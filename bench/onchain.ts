@@ -11,7 +11,6 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import os, { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { layerClickHouseFromOptions } from "../src/cli/clickhouseLayer.js"
 import { layerJobEnv } from "../src/cli/jobLayers.js"
@@ -33,7 +32,7 @@ import { findJob } from "../src/streams/jobs/index.js"
 import { migrate } from "../src/streams/migrate.js"
 import { planJob } from "../src/streams/plan.js"
 import type { Sim } from "./support.js"
-import { checkBuilt, clickhouseHttp, cpuSecondsOf, fmt, localClickHousePid, runCliJob, startSim, stopSim, value } from "./support.js"
+import { checkBuilt, clickhouseHttp, cpuSecondsOf, fmt, localClickHousePid, runCliJob, runIfDirect, startSim, stopSim, value } from "./support.js"
 
 const DATABASE = "polybackfill_bench_onchain"
 const TABLES = ["clob_fills", "erc1155_transfers", "erc20_transfers", "market_resolutions"] as const
@@ -183,14 +182,4 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   )
 }
 
-const entry = process.argv[1] ?? ""
-const direct = /vite-node(\.mjs)?$/.test(entry) ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : import.meta.url === pathToFileURL(entry).href
-if (direct) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e)
-      process.exit(1)
-    }
-  )
-}
+runIfDirect(import.meta.url, main)

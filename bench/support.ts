@@ -6,7 +6,7 @@ import { request } from "node:http"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { pipeline } from "node:stream/promises"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import type { SummaryLine } from "../src/streams/engine.js"
 import { parseSummary } from "../src/streams/engine.js"
 
@@ -164,3 +164,17 @@ export const value = (argv: ReadonlyArray<string>, name: string): string | undef
   return i >= 0 ? argv[i + 1] : undefined
 }
 
+
+/** Runs a bench's main when its file is run directly (node, or vite-node, which drops the script from argv), not when bench/run.ts imports it. */
+export const runIfDirect = (moduleUrl: string, main: (argv: ReadonlyArray<string>) => Promise<void>): void => {
+  const entry = process.argv[1] ?? ""
+  const direct = /vite-node(\.mjs)?$/.test(entry) ? process.env["POLYBACKFILL_BENCH_DISPATCH"] === undefined : moduleUrl === pathToFileURL(entry).href
+  if (!direct) return
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e)
+      process.exit(1)
+    }
+  )
+}

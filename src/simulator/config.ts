@@ -1,3 +1,5 @@
+import { dayStart } from "../domain/chainDays.js"
+
 /** What the simulated world contains. Everything else is derived from these numbers and the seed. */
 export interface WorldConfig {
   readonly seed: number
@@ -12,15 +14,8 @@ export interface WorldConfig {
 
 export const DEFAULT_FILLS_PER_MARKET = 50
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
-
 /** Parses YYYY-MM-DD to epoch seconds at 00:00 UTC; undefined when malformed. */
-export const parseDay = (day: string): number | undefined => {
-  const m = DAY.exec(day)
-  if (m === null) return undefined
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day ? undefined : ms / 1000
-}
+export const parseDay = dayStart
 
 export interface WorldOptions {
   readonly seed?: number
