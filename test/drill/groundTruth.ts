@@ -2,6 +2,7 @@ import { Effect, Schema } from "effect"
 import type { ClickHouseError } from "../../src/domain/errors.js"
 import type { ClickHouseApi } from "../../src/services/ClickHouse.js"
 import type { FillRow, FillTruth } from "../support/fills.js"
+import { FILL_FLOATS, floatsClose } from "../support/fills.js"
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 import type { UnitRow } from "./database.js"
@@ -13,15 +14,13 @@ export const countByMarket = (fills: Iterable<{ readonly condition_id: string }>
   return out
 }
 
-const FLOATS = ["price", "size", "usdc"] as const
-
 /** Equal in every column; the doubles within 1e-12 (18.16 parses 3.53 as 3.5300000000000002 at times). */
 const sameFill = (row: FillRow, truth: FillTruth): boolean => {
   for (const [k, v] of Object.entries(truth)) {
-    if ((FLOATS as ReadonlyArray<string>).includes(k)) continue
+    if ((FILL_FLOATS as ReadonlyArray<string>).includes(k)) continue
     if ((row as Record<string, unknown>)[k] !== v) return false
   }
-  return FLOATS.every((k) => Math.abs(row[k] - truth[k]) <= Math.abs(truth[k]) * 1e-12)
+  return floatsClose(row, truth)
 }
 
 export interface FillComparison {

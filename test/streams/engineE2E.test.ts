@@ -20,7 +20,7 @@ import { findJob } from "../../src/streams/jobs/index.js"
 import { migrate } from "../../src/streams/migrate.js"
 import { planJob } from "../../src/streams/plan.js"
 import { layerTestClickHouse, testServerUrl } from "../support/clickhouse.js"
-import { fillTruths, readFills } from "../support/fills.js"
+import { exactFillColumns, fillTruths, floatsClose, readFills } from "../support/fills.js"
 import { layerRunOnSimulator } from "../support/runLayers.js"
 
 const WORLD = { seed: 11, markets: 80, wallets: 40, from: "2026-04-21", to: "2026-05-03", fills: 3000 } as const
@@ -37,11 +37,6 @@ const engineOptions = (runId: string): EngineOptions => ({
 })
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
-const FLOAT_COLUMNS = ["price", "size", "usdc"] as const
-const exactColumns = <T extends Record<(typeof FLOAT_COLUMNS)[number], number>>(row: T) => {
-  const { price: _p, size: _s, usdc: _u, ...rest } = row
-  return rest
-}
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 
@@ -124,11 +119,9 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
           const truth = fillTruths(sim.world)
           const rows = yield* readFills(clickhouse)
           expect(rows.length).toBe(truth.length)
-          expect(rows.map(exactColumns)).toEqual(truth.map(exactColumns))
+          expect(rows.map(exactFillColumns)).toEqual(truth.map(exactFillColumns))
           // 18.16 parses decimal text into the neighbouring double at times (3.53 -> 3.5300000000000002).
-          rows.forEach((r, i) => {
-            for (const k of FLOAT_COLUMNS) expect(Math.abs(r[k] - truth[i]![k])).toBeLessThanOrEqual(Math.abs(truth[i]![k]) * 1e-12)
-          })
+          rows.forEach((r, i) => expect(floatsClose(r, truth[i]!)).toBe(true))
           expect(yield* count("SELECT count() AS n FROM clob_fills FINAL")).toBe(yield* count("SELECT uniqExact(fill_id) AS n FROM clob_fills"))
 
           // every market is done, zero-fill markets with zero rows, the others with their own count
@@ -146,7 +139,7 @@ describe("engine end to end (simulator over HTTP, real ClickHouse)", () => {
           const replanned = yield* planJob(fills, { rebuild: false })
           expect(replanned).toMatchObject({ added: 0, kept: sim.world.marketCount })
           expect((yield* Effect.flatMap(UnitStore, (s) => s.load("fills"))).every((u) => u.status === "done")).toBe(true)
-          expect((yield* readFills(clickhouse)).map(exactColumns)).toEqual(truth.map(exactColumns))
+          expect((yield* readFills(clickhouse)).map(exactFillColumns)).toEqual(truth.map(exactFillColumns))
         }).pipe(Effect.provide(layers))
       }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("engine_e2e"))),
     120_000

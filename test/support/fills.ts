@@ -57,3 +57,17 @@ export const fillTruths = (world: World): ReadonlyArray<FillTruth> => {
   return all.sort((a, b) => (a.fill_id < b.fill_id ? -1 : 1))
 }
 
+
+/** The columns that are doubles: 18.16 parses decimal text into the neighbouring double at times (3.53 -> 3.5300000000000002). */
+export const FILL_FLOATS = ["price", "size", "usdc", "fee_shares", "fee_usdc"] as const
+type Floats = Record<(typeof FILL_FLOATS)[number], number>
+
+/** A fill without its doubles, to compare exactly. */
+export const exactFillColumns = <T extends Floats>(row: T): Omit<T, (typeof FILL_FLOATS)[number]> => {
+  const { price: _p, size: _s, usdc: _u, fee_shares: _fs, fee_usdc: _fu, ...rest } = row
+  return rest
+}
+
+/** The doubles of a fill equal the truth's within 1e-12 of their size. */
+export const floatsClose = (row: Floats, truth: Floats): boolean =>
+  FILL_FLOATS.every((k) => Math.abs(row[k] - truth[k]) <= Math.abs(truth[k]) * 1e-12)

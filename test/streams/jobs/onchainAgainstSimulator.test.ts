@@ -29,7 +29,7 @@ import { findJob } from "../../../src/streams/jobs/index.js"
 import { migrate } from "../../../src/streams/migrate.js"
 import { planJob } from "../../../src/streams/plan.js"
 import { layerTestClickHouse } from "../../support/clickhouse.js"
-import { fillTruths, readFills } from "../../support/fills.js"
+import { exactFillColumns, fillTruths, floatsClose, readFills } from "../../support/fills.js"
 import { layerRunOnSimulator } from "../../support/runLayers.js"
 
 // Days on both sides of the 2026-04-28 switch; a 250-result cap makes days split into many ranges; logs
@@ -51,10 +51,6 @@ const options = (runId: string): EngineOptions => ({
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 const S = Schema.String
-const withoutFloats = <T extends { price: number; size: number; usdc: number; fee_shares: number; fee_usdc: number }>(r: T) => {
-  const { price: _p, size: _s, usdc: _u, fee_shares: _fs, fee_usdc: _fu, ...rest } = r
-  return rest
-}
 const byId = (a: { fill_id: string }, b: { fill_id: string }) => (a.fill_id < b.fill_id ? -1 : 1)
 
 describe("onchain job against the simulator's RPC and a real ClickHouse", () => {
@@ -93,10 +89,8 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
           const truth = [...fillTruthsInBlocks(w, w.firstBlock, w.headBlock)].sort(byId)
           expect(truth.some((t) => t.era === "v1") && truth.some((t) => t.era === "v2")).toBe(true)
           const got = (yield* readFills(clickhouse)).filter((r) => r.source === "rpc")
-          expect(got.map(withoutFloats)).toEqual(truth.map(withoutFloats))
-          got.forEach((r, i) => {
-            for (const k of ["price", "size", "usdc", "fee_shares", "fee_usdc"] as const) expect(r[k]).toBeCloseTo(truth[i]![k], 9)
-          })
+          expect(got.map(exactFillColumns)).toEqual(truth.map(exactFillColumns))
+          got.forEach((r, i) => expect(floatsClose(r, truth[i]!)).toBe(true))
 
           const erc20 = yield* rows(
             "SELECT tx_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, token, from_address, to_address, amount FROM erc20_transfers FINAL ORDER BY tx_hash, log_index",
@@ -189,7 +183,7 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
           expect(run).toMatchObject({ done: 2, errors: 0 })
           const w = healthy.world
           const truth = [...fillTruthsInBlocks(w, w.firstBlock, w.headBlock)].sort(byId)
-          expect((yield* readFills(clickhouse)).map(withoutFloats)).toEqual(truth.map(withoutFloats))
+          expect((yield* readFills(clickhouse)).map(exactFillColumns)).toEqual(truth.map(exactFillColumns))
           const health = yield* Effect.flatMap(PolygonRpc, (rpc) => rpc.health)
           expect(health.map((h) => h.setAside)).toEqual([true, true, false])
           expect(health[2]!.share).toBeGreaterThan(0.5)
