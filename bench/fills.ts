@@ -4,12 +4,14 @@
  * ClickHouse (or CLICKHOUSE_URL).
  *
  *   npm run bench -- fills [--markets 20000] [--fills 1000000] [--workers 256]
- *                          [--latency 50..150] [--no-128] [--quick]
+ *                          [--latency 50..150] [--no-128] [--quick] [--clickhouse-url embedded]
  *
  * Prints markets/s, fills/s, requests/s and the peak RSS of the CLI process (the simulator runs in
  * its own), then, in the same run, how fast ClickHouse alone ingests the same rows
  * from a JSONEachRow file over HTTP (its physical limit here), and a second run with 128 workers and
- * 150 ms latency, whose markets/s compares with 128 / 0.15 s.
+ * 150 ms latency, whose markets/s compares with 128 / 0.15 s. With `--clickhouse-url embedded`, the
+ * same fills run again on the embedded engine (chdb, inside the CLI process), and the two are printed
+ * side by side: rows/s, CPU per row (the CLI's, plus the server's for the managed server), peak RSS.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import os, { tmpdir } from "node:os"
@@ -32,7 +34,7 @@ import { findJob } from "../src/streams/jobs/index.js"
 import { migrate } from "../src/streams/migrate.js"
 import { planJob } from "../src/streams/plan.js"
 import type { Sim } from "./support.js"
-import { checkBuilt, clickhouseHttp, cpuSecondsOf, fmt, localClickHousePid, runCliJob, runIfDirect, simRequests, startSim, stopSim, value } from "./support.js"
+import { checkBuilt, clickhouseHttp, cpuSecondsOf, fmt, localClickHousePid, peakRssMbOf, runCliJob, runIfDirect, simRequests, startSim, stopSim, value } from "./support.js"
 
 const DATABASE = "polybackfill_bench"
 
@@ -105,6 +107,89 @@ export interface FillsBenchOptions {
   readonly workers: number
   readonly latency: string
   readonly with128: boolean
+  /** Also run the fills on the embedded engine and compare (`--clickhouse-url embedded`). */
+  readonly embedded: boolean
+}
+
+interface EmbeddedRun {
+  readonly run: FillsRun
+  readonly finalRows: number
+}
+
+const marketsFirst = Effect.gen(function* () {
+  const markets = findJob("markets")!
+  yield* planJob(markets, { rebuild: true })
+  return yield* runJob(markets, {
+    runId: "bench-markets",
+    workers: 2,
+    sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
+    checkpointInterval: 5000,
+    selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined }
+  })
+})
+
+/**
+ * The same fills run on the embedded engine: this process migrates and plans, then lets go of the
+ * engine (it lives in one process), and `polybackfill run fills --clickhouse-url embedded` runs with
+ * ClickHouse inside it, so its CPU and peak RSS include the engine's.
+ */
+const runOnEmbedded = (o: FillsBenchOptions, worldArgs: ReadonlyArray<string>): Effect.Effect<EmbeddedRun, unknown> =>
+  Effect.gen(function* () {
+    const stateDir = mkdtempSync(join(tmpdir(), "pb-bench-embedded-"))
+    const embedded = layerClickHouseFromOptions({ clickhouseUrl: Option.some("embedded"), database: Option.some(DATABASE), stateDir }, { createDatabase: true })
+    const sim = yield* Effect.promise(() => startSim([...worldArgs, "--latency", o.latency]))
+    return yield* Effect.gen(function* () {
+      yield* Effect.gen(function* () {
+        yield* migrate(MIGRATIONS, () => Effect.void)
+        // The unit store checks for its table when it is built: after the migration.
+        const m = yield* marketsFirst.pipe(Effect.provide(jobLayers(sim, o.workers)))
+        console.log(`embedded: markets job: ${fmt(m.rows)} rows in ${fmt(m.elapsedMs / 1000, 1)} s`)
+        yield* planJob(findJob("fills")!, { rebuild: true }).pipe(Effect.provide(jobLayers(sim, o.workers)))
+      }).pipe(Effect.provide(embedded))
+      yield* Effect.promise(() => simRequests(sim, true))
+      const sim0 = cpuSecondsOf(sim.child.pid)
+      const run = yield* Effect.promise(() => runCliJob("fills", ["--workers", String(o.workers), "--database", DATABASE, "--goldsky-url", sim.goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000", "--clickhouse-url", "embedded", "--state-dir", stateDir]))
+      const simCpu = cpuSecondsOf(sim.child.pid) - sim0
+      const requests = yield* Effect.promise(() => simRequests(sim))
+      const finalRows = yield* Effect.flatMap(ClickHouse, (ch) =>
+        ch.query(`SELECT count() AS n FROM clob_fills FINAL`, Schema.Struct({ n: Schema.NumberFromString }))
+      ).pipe(Effect.map((rows) => rows[0]!.n), Effect.provide(embedded))
+      const fillsRun: FillsRun = {
+        summary: run.summary,
+        seconds: run.seconds,
+        requests,
+        peakRssMb: run.peakRssMb,
+        engineCpu: run.cpu,
+        simCpu,
+        clickhouseCpu: undefined
+      }
+      return { run: fillsRun, finalRows }
+    }).pipe(
+      Effect.ensuring(Effect.promise(() => stopSim(sim))),
+      Effect.ensuring(Effect.sync(() => rmSync(stateDir, { recursive: true, force: true })))
+    )
+  })
+
+/** The managed server's run and the embedded one, side by side. */
+const printSideBySide = (server: FillsRun, serverPid: number | undefined, embedded: EmbeddedRun): void => {
+  const perRowUs = (cpu: number, rows: number) => (rows > 0 ? (cpu * 1e6) / rows : 0)
+  const e = embedded.run
+  const row = (label: string, a: string, b: string) => console.log(`  ${label.padEnd(16)}${a.padEnd(52)}${b}`)
+  console.log("")
+  console.log("managed server vs embedded (the same fills run, the same world)")
+  row("", "managed server", "embedded (chdb in the CLI)")
+  row("rows", fmt(server.summary.rows), fmt(e.summary.rows))
+  row("wall time", `${fmt(server.seconds, 1)} s`, `${fmt(e.seconds, 1)} s`)
+  row("rows/s", fmt(server.summary.rows / server.seconds), fmt(e.summary.rows / e.seconds))
+  row("markets/s", fmt(server.summary.done / server.seconds, 1), fmt(e.summary.done / e.seconds, 1))
+  const serverCh = server.clickhouseCpu
+  row(
+    "CPU per row",
+    `${fmt(perRowUs(server.engineCpu + (serverCh ?? 0), server.summary.rows), 1)} µs (CLI ${fmt(perRowUs(server.engineCpu, server.summary.rows), 1)} + server ${serverCh === undefined ? "?" : fmt(perRowUs(serverCh, server.summary.rows), 1)})`,
+    `${fmt(perRowUs(e.engineCpu, e.summary.rows), 1)} µs (CLI with the engine inside)`
+  )
+  row("peak RSS", `${fmt(server.peakRssMb)} MB CLI (+ server ${fmt(peakRssMbOf(serverPid))} MB since its start)`, `${fmt(e.peakRssMb)} MB CLI, engine included`)
+  row("simulator CPU", `${fmt(server.simCpu, 1)} s`, `${fmt(e.simCpu, 1)} s`)
 }
 
 export const runFillsBench = (o: FillsBenchOptions) =>
@@ -119,15 +204,7 @@ export const runFillsBench = (o: FillsBenchOptions) =>
 
     const sim = yield* Effect.promise(() => startSim([...worldArgs, "--latency", o.latency]))
     const main = yield* Effect.gen(function* () {
-      const markets = findJob("markets")!
-      yield* planJob(markets, { rebuild: true })
-      const m = yield* runJob(markets, {
-        runId: "bench-markets",
-        workers: 2,
-        sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
-        checkpointInterval: 5000,
-        selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined }
-      })
+      const m = yield* marketsFirst
       console.log(`markets job: ${fmt(m.rows)} rows in ${fmt(m.elapsedMs / 1000, 1)} s`)
       return yield* runFills(sim, o.workers)
     }).pipe(Effect.provide(jobLayers(sim, o.workers)), Effect.ensuring(Effect.promise(() => stopSim(sim))))
@@ -179,9 +256,21 @@ export const runFillsBench = (o: FillsBenchOptions) =>
       console.log(`  peak RSS ${fmt(at128.peakRssMb)} MB; CPU engine ${fmt((at128.engineCpu / at128.seconds) * 100)}% of a core, simulator ${fmt((at128.simCpu / at128.seconds) * 100)}%${clickhouseShare(at128)}`)
       console.log(cpuBudget(at128))
     }
+    if (o.embedded) {
+      const embedded = yield* runOnEmbedded(o, worldArgs)
+      console.log(`embedded: ${fmt(embedded.finalRows)} fills after FINAL (managed server: ${fmt(finalRows)})`)
+      printSideBySide(main, localClickHousePid(), embedded)
+    }
   }).pipe(
     Effect.provide(layerClickHouseFromOptions({ clickhouseUrl: Option.none(), database: Option.some(DATABASE), stateDir: ".polybackfill" }, { createDatabase: true }))
   )
+
+/** The bench's own ClickHouse is the managed server (or CLICKHOUSE_URL); the flag adds the embedded engine. */
+const embeddedChosen = (url: string | undefined): boolean => {
+  if (url === undefined) return false
+  if (url === "embedded") return true
+  throw new Error(`--clickhouse-url takes only "embedded" here (compared with the managed server); for a server of yours set CLICKHOUSE_URL`)
+}
 
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   const quick = argv.includes("--quick")
@@ -191,7 +280,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
       fills: Number(value(argv, "--fills") ?? (quick ? 100_000 : 1_000_000)),
       workers: Number(value(argv, "--workers") ?? 256),
       latency: value(argv, "--latency") ?? "50..150",
-      with128: !argv.includes("--no-128")
+      with128: !argv.includes("--no-128"),
+      embedded: embeddedChosen(value(argv, "--clickhouse-url"))
     }).pipe(Effect.orDie)
   )
 }

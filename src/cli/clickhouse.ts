@@ -2,16 +2,32 @@ import { Command } from "@effect/cli"
 // The module, not the package index: the index loads every module, API-doc bundles included (about 20 MB of heap).
 import * as Process from "@effect/platform/Command"
 import { existsSync } from "node:fs"
-import { Console, Effect } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import { LocalClickHouseError } from "../domain/errors.js"
+import { EMBEDDED_URL } from "../domain/settings.js"
 import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } from "../layers/LocalClickHouse.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 
 const options = { stateDir: clickhouseOptions.stateDir, ...logOptions }
 
+/** start and stop manage a server; with CLICKHOUSE_URL=embedded there is none (the engine lives in each command). */
+const refuseEmbedded = (verb: string) =>
+  Config.string("CLICKHOUSE_URL").pipe(
+    Config.option,
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.flatMap((url) =>
+      Option.exists(url, (u) => u.trim().toLowerCase() === EMBEDDED_URL)
+        ? new LocalClickHouseError({
+            message: `clickhouse ${verb} manages a server, and CLICKHOUSE_URL=embedded runs the engine inside each command, so there is nothing to ${verb}: unset CLICKHOUSE_URL to use the managed server (installed by "polybackfill clickhouse install")`
+          })
+        : Effect.void
+    )
+  )
+
 const start = Command.make("start", options, (opts) =>
-  ensureLocalClickHouse(opts.stateDir).pipe(
+  refuseEmbedded("start").pipe(
+    Effect.zipRight(ensureLocalClickHouse(opts.stateDir)),
     Effect.flatMap((server) =>
       Console.log(`ClickHouse ${server.reused ? "already running" : "started"} at ${server.url} (pid ${server.pid})`)
     ),
@@ -20,7 +36,8 @@ const start = Command.make("start", options, (opts) =>
 ).pipe(Command.withDescription("Start the local ClickHouse under --state-dir (or report the one already running)"))
 
 const stop = Command.make("stop", options, (opts) =>
-  stopLocalClickHouse(opts.stateDir).pipe(
+  refuseEmbedded("stop").pipe(
+    Effect.zipRight(stopLocalClickHouse(opts.stateDir)),
     Effect.flatMap((result) =>
       result._tag === "Stopped"
         ? Console.log(`stopped the local ClickHouse (pid ${result.pid}${result.forced ? ", after SIGKILL" : ""})`)

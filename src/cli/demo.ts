@@ -60,7 +60,18 @@ const clientFlags = (stateDir: string, clickhouseUrl: Option.Option<string>, dat
   return `--database ${database}`
 }
 
-export const formatDemoReport = (report: DemoReport, client: string): ReadonlyArray<string> => {
+/** A shell command that runs one query: clickhouse-client for a server, Node and chdb for the embedded engine. */
+const queryCommand = (opts: { stateDir: string; clickhouseUrl: Option.Option<string> }, displayUrl: string, database: string) => {
+  if (displayUrl.startsWith("embedded:")) {
+    const dir = displayUrl.slice("embedded:".length)
+    return (sql: string) =>
+      `node -e "const {Session} = require('chdb'); const s = new Session(process.argv[1]); console.log(s.query('USE ${database}; ' + process.argv[2], 'PrettyCompact')); s.close()" ${dir} "${sql}"`
+  }
+  const flags = clientFlags(opts.stateDir, opts.clickhouseUrl, database)
+  return (sql: string) => `clickhouse-client ${flags} --query "${sql}"`
+}
+
+export const formatDemoReport = (report: DemoReport, command: (sql: string) => string): ReadonlyArray<string> => {
   const lines: Array<string> = ["", "polybackfill demo: done"]
   for (const j of report.jobs) lines.push(`  ${formatSummary(j.run)}`)
   lines.push("", "rows per table (FINAL: one row per key):")
@@ -77,7 +88,7 @@ export const formatDemoReport = (report: DemoReport, client: string): ReadonlyAr
     "",
     "try:"
   )
-  for (const q of EXAMPLE_QUERIES) lines.push(`  # ${q.title}`, `  clickhouse-client ${client} --query "${q.sql}"`)
+  for (const q of EXAMPLE_QUERIES) lines.push(`  # ${q.title}`, `  ${command(q.sql)}`)
   return lines
 }
 
@@ -127,7 +138,7 @@ const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimula
       identity: { host: hostname(), pid: process.pid }
     }).pipe(Effect.provide(jobLayers))
     const wallMs = (yield* Clock.currentTimeMillis) - started
-    for (const line of formatDemoReport({ ...report, wallMs }, clientFlags(opts.stateDir, opts.clickhouseUrl, clickhouse.database))) {
+    for (const line of formatDemoReport({ ...report, wallMs }, queryCommand(opts, clickhouse.displayUrl, clickhouse.database))) {
       yield* Console.log(line)
     }
   }).pipe(

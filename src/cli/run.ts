@@ -86,7 +86,7 @@ export const runWithSettings = (
     layerSources(opts, governor, job),
     layerProgress,
     policy
-  ).pipe(Layer.provideMerge(layerClickHouseFromOptions(opts)))
+  ).pipe(Layer.provideMerge(layerClickHouseFromOptions(opts, { needsServerFor: settings.shard.count > 1 ? "--shard" : undefined })))
   return Effect.flatMap(Effect.all([Governor, PolygonRpc]), ([governor, rpc]) =>
     runJob(job, {
       runId,

@@ -28,10 +28,18 @@ export interface ClickHouseFlags {
   readonly database: Option.Option<string>
 }
 
-/** A ClickHouse to talk to: a configured server, or the local one polybackfill manages. */
+/**
+ * A ClickHouse to talk to: a configured server, the embedded engine (`embedded` as the URL), or none
+ * configured ("Managed": the local server polybackfill manages when a server binary is installed,
+ * else the embedded engine).
+ */
 export type ClickHouseTarget =
   | { readonly _tag: "Remote"; readonly url: string; readonly username: string; readonly password: Redacted.Redacted<string>; readonly database: string }
   | { readonly _tag: "Managed"; readonly database: string }
+  | { readonly _tag: "Embedded"; readonly database: string }
+
+/** The URL value that selects the in-process engine (`--clickhouse-url embedded`, `CLICKHOUSE_URL=embedded`). */
+export const EMBEDDED_URL = "embedded"
 
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
@@ -48,6 +56,7 @@ export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): C
         return Option.match(env.port, { onNone: () => withScheme, onSome: (port) => `${withScheme.replace(/:\d+$/, "")}:${port}` })
       })
   if (Option.isNone(rawUrl)) return { _tag: "Managed", database }
+  if (rawUrl.value.trim().toLowerCase() === EMBEDDED_URL) return { _tag: "Embedded", database }
   let url: URL
   try {
     url = new URL(rawUrl.value)

@@ -12,6 +12,8 @@ import type { ClickHouseApi } from "../services/ClickHouse.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import type { ErrorContext } from "./clickHouseErrors.js"
 import { toClickHouseError, unreachable } from "./clickHouseErrors.js"
+import type { EmbeddedEngine } from "./EmbeddedClickHouse.js"
+import { SERVER_SETTINGS, embeddedSessionStatements } from "./engineDifferences.js"
 
 export interface ClickHouseConnection {
   /** http(s)://host:port, without credentials. */
@@ -19,6 +21,8 @@ export interface ClickHouseConnection {
   readonly username: string
   readonly password: Redacted.Redacted<string>
   readonly database: string
+  /** The in-process engine: the client talks to it through this instead of HTTP (`url` is then only shown). */
+  readonly embedded?: EmbeddedEngine
 }
 
 export interface ClickHouseLiveOptions {
@@ -34,19 +38,24 @@ const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 /**
  * @clickhouse/client 1.23 sends no settings by default (only `database`, `query_id` and basic auth),
  * all of which 18.16 accepts; compression stays off so no `enable_http_compression` is sent either.
- * Its own console logging is off: failures reach users as one ClickHouseError line instead.
+ * The only settings sent are those of engineDifferences.ts. Its own console logging is off: failures
+ * reach users as one ClickHouseError line instead. The embedded engine is reached through the same
+ * client, with chdb's connection in place of HTTP (`createClient({ connection })`).
  */
 const makeClient = (conn: ClickHouseConnection, database: string | undefined, requestTimeoutMs: number): ClickHouseClient =>
-  createClient({
-    url: conn.url,
-    username: conn.username,
-    password: Redacted.value(conn.password),
-    ...(database === undefined ? {} : { database }),
-    request_timeout: requestTimeoutMs,
-    compression: { request: false, response: false },
-    log: { level: ClickHouseLogLevel.OFF },
-    application: "polybackfill"
-  })
+  conn.embedded !== undefined
+    ? createClient({ connection: conn.embedded.connect(), log: { level: ClickHouseLogLevel.OFF }, application: "polybackfill" })
+    : createClient({
+        url: conn.url,
+        username: conn.username,
+        password: Redacted.value(conn.password),
+        ...(database === undefined ? {} : { database }),
+        request_timeout: requestTimeoutMs,
+        compression: { request: false, response: false },
+        clickhouse_settings: SERVER_SETTINGS,
+        log: { level: ClickHouseLogLevel.OFF },
+        application: "polybackfill"
+      })
 
 const firstIssue = (error: ParseResult.ParseError): string => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
@@ -97,6 +106,25 @@ const checkConnection = (client: ClickHouseClient, ctx: ErrorContext) =>
     Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => unreachable(ctx, "no answer within 15s") })
   )
 
+/** A client, checked; an embedded session is also given its settings and database (see engineDifferences.ts). */
+const openClient = (conn: ClickHouseConnection, database: string | undefined, timeout: number, ctx: ErrorContext) =>
+  Effect.gen(function* () {
+    const client = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => makeClient(conn, database, timeout),
+        catch: (e) => new ClickHouseError({ reason: "Unreachable", message: `cannot open ClickHouse at ${ctx.displayUrl}: ${String(e).split("\n")[0]}` })
+      }),
+      (c) => Effect.promise(() => c.close())
+    )
+    yield* checkConnection(client, ctx)
+    if (conn.embedded !== undefined) {
+      for (const query of embeddedSessionStatements(database)) {
+        yield* request(client, ctx, (abort_signal) => client.command({ query, abort_signal }))
+      }
+    }
+    return client
+  })
+
 /**
  * The ClickHouse port over @clickhouse/client, as a scoped resource: the client is closed when the
  * scope ends. Fails at acquisition with one line when the server is unreachable, the credentials are
@@ -107,7 +135,8 @@ export const makeClickHouse = (
   options: ClickHouseLiveOptions = {}
 ): Effect.Effect<ClickHouseApi, ClickHouseError, Scope.Scope> =>
   Effect.gen(function* () {
-    const displayUrl = redactUrl(conn.url).replace(/\/$/, "")
+    // An embedded engine's "URL" is its directory, no secret in it (redactUrl would hide long path segments).
+    const displayUrl = conn.embedded !== undefined ? conn.url : redactUrl(conn.url).replace(/\/$/, "")
     const ctx: ErrorContext = {
       displayUrl,
       username: conn.username,
@@ -120,20 +149,12 @@ export const makeClickHouse = (
     const timeout = options.requestTimeoutMs ?? 600_000
     if (options.createDatabase === true) {
       // The database-bound client cannot talk to the server at all until the database exists.
-      const admin = yield* Effect.acquireRelease(
-        Effect.sync(() => makeClient(conn, undefined, timeout)),
-        (c) => Effect.promise(() => c.close())
-      )
-      yield* checkConnection(admin, ctx)
+      const admin = yield* openClient(conn, undefined, timeout, ctx)
       yield* request(admin, ctx, (abort_signal) =>
         admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${conn.database}\``, abort_signal })
       )
     }
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => makeClient(conn, conn.database, timeout)),
-      (c) => Effect.promise(() => c.close())
-    )
-    yield* checkConnection(client, ctx)
+    const client = yield* openClient(conn, conn.database, timeout, ctx)
 
     const insertEncoded = (table: string, fragments: ReadonlyArray<JsonFragment>): Effect.Effect<void, ClickHouseError> => {
       if (fragments.every((f) => f.rows === 0)) return Effect.void

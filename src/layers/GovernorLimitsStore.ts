@@ -1,5 +1,6 @@
-import { Clock, Effect, Layer, Schedule, Schema } from "effect"
+import { Clock, Effect, Layer, Schedule } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
+import { GovernorLimits } from "../domain/statements.js"
 import type { GovernorLimitRow } from "../domain/tables.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
@@ -27,20 +28,11 @@ export const splitHostKey = (key: string): { readonly host: string; readonly end
 
 const storedKey = (host: string, endpoint: string): string => `${host}\u0000${endpoint}`
 
-const LimitRow = Schema.Struct({
-  host: Schema.String,
-  endpoint: Schema.String,
-  safe_limit: Schema.Union(Schema.Number, Schema.NumberFromString)
-})
-
 /** Every learned limit, latest version of each (FINAL: the table is a ReplacingMergeTree). */
 export const loadSafeLimits: Effect.Effect<ReadonlyMap<string, number>, ClickHouseError, ClickHouse> = Effect.gen(
   function* () {
     const clickhouse = yield* ClickHouse
-    const rows = yield* clickhouse.query(
-      `SELECT host, endpoint, safe_limit FROM ${TABLES.governorLimits} FINAL`,
-      LimitRow
-    )
+    const rows = yield* clickhouse.query(GovernorLimits.load.sql(), GovernorLimits.load.rows)
     return new Map(rows.map((r) => [storedKey(r.host, r.endpoint), r.safe_limit]))
   }
 )

@@ -1,17 +1,10 @@
-import { Clock, Effect, Layer, Schema } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { ClickHouseError } from "../domain/errors.js"
-import { JobName, UnitKey } from "../domain/ids.js"
-import { quote } from "../domain/sql.js"
+import { Units } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import type { UnitHead } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { UnitStore } from "../services/UnitStore.js"
-import { UnitRowSchema } from "./unitRowSchema.js"
-
-const COLUMNS =
-  "job, unit_key, shard_hash, status, cursor, attempts, rows, error_message, run_id, toUInt32(last_run_at) AS last_run_at, payload, version"
-
-const UnitHeadSchema = UnitRowSchema.pick("unit_key", "shard_hash", "status", "run_id")
 
 /** One string per distinct run id (a plan's units share a handful), not one per row. */
 const sharingRunIds = (heads: ReadonlyArray<UnitHead>): ReadonlyArray<UnitHead> => {
@@ -21,19 +14,6 @@ const sharingRunIds = (heads: ReadonlyArray<UnitHead>): ReadonlyArray<UnitHead> 
     if (known === undefined) ids.set(h.run_id, h.run_id)
     return known === undefined ? h : { ...h, run_id: known }
   })
-}
-
-const jobName = (job: string): JobName => {
-  if (!Schema.is(JobName)(job)) throw new Error(`invalid job name ${JSON.stringify(job)}`)
-  return job
-}
-
-/** The newest rows of `job`: every read uses FINAL. */
-const ofJob = (job: string) => `FROM ${TABLES.backfillUnits} FINAL WHERE job = ${quote(jobName(job))}`
-
-const unitKey = (key: string): UnitKey => {
-  if (!Schema.is(UnitKey)(key)) throw new Error(`invalid unit key ${JSON.stringify(key)}`)
-  return key
 }
 
 /**
@@ -46,36 +26,30 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
   UnitStore,
   Effect.gen(function* () {
     const clickhouse = yield* ClickHouse
-    const exists = yield* clickhouse.query(`EXISTS TABLE ${TABLES.backfillUnits}`, Schema.Struct({ result: Schema.Union(Schema.Number, Schema.NumberFromString) }))
+    const exists = yield* clickhouse.query(Units.exists.sql(), Units.exists.rows)
     if (exists[0]?.result !== 1) {
       return yield* new ClickHouseError({
         reason: "Query",
         message: `table ${TABLES.backfillUnits} is missing in database ${clickhouse.database}: run \`polybackfill migrate\` first`
       })
     }
-    const top = yield* clickhouse.query(
-      `SELECT max(version) AS v FROM ${TABLES.backfillUnits}`,
-      Schema.Struct({ v: Schema.Union(Schema.Number, Schema.NumberFromString) })
-    )
+    const top = yield* clickhouse.query(Units.maxVersion.sql(), Units.maxVersion.rows)
     let version = top[0]?.v ?? 0
     return {
       location: `${clickhouse.database}.${TABLES.backfillUnits} at ${clickhouse.displayUrl}`,
       load: (job) =>
         Effect.suspend(() =>
-          clickhouse.query(`SELECT ${COLUMNS} ${ofJob(job)}`, UnitRowSchema)
+          clickhouse.query(Units.load.sql(job), Units.load.rows)
         ),
       loadHeads: (job) =>
         Effect.suspend(() =>
-          clickhouse.query(`SELECT unit_key, shard_hash, status, run_id ${ofJob(job)}`, UnitHeadSchema)
+          clickhouse.query(Units.loadHeads.sql(job), Units.loadHeads.rows)
         ).pipe(Effect.map(sharingRunIds)),
       loadKeys: (job, keys) =>
         keys.length === 0
           ? Effect.succeed([])
           : Effect.suspend(() =>
-              clickhouse.query(
-                `SELECT ${COLUMNS} ${ofJob(job)} AND unit_key IN (${keys.map((k) => quote(unitKey(k))).join(", ")})`,
-                UnitRowSchema
-              )
+              clickhouse.query(Units.loadKeys.sql(job, keys), Units.loadKeys.rows)
             ),
       save: (rows) =>
         rows.length === 0
@@ -86,7 +60,7 @@ export const layerClickHouse: Layer.Layer<UnitStore, ClickHouseError, ClickHouse
               yield* clickhouse.insert(TABLES.backfillUnits, rows.map((r) => ({ ...r, version: v })))
             }),
       jobs: Effect.map(
-        clickhouse.query(`SELECT DISTINCT job FROM ${TABLES.backfillUnits} FINAL ORDER BY job`, Schema.Struct({ job: Schema.String })),
+        clickhouse.query(Units.jobs.sql(), Units.jobs.rows),
         (rows) => rows.map((r) => r.job)
       )
     }

@@ -71,7 +71,8 @@ export const toClickHouseError = (ctx: ErrorContext, cause: unknown): ClickHouse
       message: `ClickHouse at ${ctx.displayUrl} did not answer in time: is it overloaded or behind a firewall? ${TARGET_HINT}`
     })
   }
-  const server = serverCode(text)
+  // Over HTTP the code is in the text; the embedded engine's errors carry it as `code` ("81").
+  const server = serverCode(text) ?? (code !== undefined && /^\d+$/.test(code) ? Number(code) : undefined)
   if ((server !== undefined && AUTH_CODES.has(server)) || /Authentication failed/i.test(text)) {
     return new ClickHouseError({
       reason: "Auth",

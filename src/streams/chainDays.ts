@@ -3,8 +3,8 @@ import { DAY_S, dayOf, daysBetween, dayStart, dayUnit } from "../domain/chainDay
 import type { DayUnit, PlanWindow } from "../domain/chainDays.js"
 import { FIRST_EXCHANGE_BLOCK } from "../domain/chainEras.js"
 import { IsoDay } from "../domain/ids.js"
+import { Onchain } from "../domain/statements.js"
 import { BLOCK_TIME_SECONDS } from "../domain/polygon.js"
-import { sql } from "../domain/sql.js"
 import { TABLES } from "../domain/tables.js"
 import type { ChainDayRow } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
@@ -15,9 +15,6 @@ import { PolygonRpc } from "../services/PolygonRpc.js"
  * `chain_days`, so each day is searched once. Only days the chain has finished are planned: a day's
  * last block is known only once the chain's head is within one block time of the day's end.
  */
-
-const N = Schema.Union(Schema.Number, Schema.NumberFromString)
-const CachedDay = Schema.Struct({ day: Schema.String, from_block: N, to_block: N })
 
 /** A block timestamp reader that asks each block once. */
 const timestamps = (rpc: PolygonRpc["Type"]) => {
@@ -72,8 +69,8 @@ export const planDays = (window: PlanWindow) =>
     // end, the next block belongs to the next day, so the day's last block is known.
     const finished = all.filter((d) => dayStart(d)! + DAY_S <= headTs + BLOCK_TIME_SECONDS)
     const cachedRows = finished.length === 0 ? [] : yield* ch.query(
-      sql`SELECT day, from_block, to_block FROM chain_days FINAL WHERE day IN ${finished.map((d) => Schema.decodeSync(IsoDay)(d))}`,
-      CachedDay
+      Onchain.cachedDays.sql(finished.map((d) => Schema.decodeSync(IsoDay)(d))),
+      Onchain.cachedDays.rows
     )
     const cache = new Map(cachedRows.map((r) => [r.day, { from: r.from_block, to: r.to_block }]))
     const fresh: Array<ChainDayRow> = []

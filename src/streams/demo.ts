@@ -1,5 +1,6 @@
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
+import { Catalogue, DemoReport, EXAMPLE_QUERIES } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import type { Progress } from "../services/Progress.js"
@@ -13,16 +14,14 @@ import { planJob } from "./plan.js"
 import type { SinkStopped } from "./sink.js"
 import type { UsageError } from "../domain/errors.js"
 
-const Count = Schema.Union(Schema.Number, Schema.NumberFromString)
-const NameRow = Schema.Struct({ name: Schema.String })
 
 /** Empties the demo database (its tables and views), so every demo starts from nothing. */
 export const emptyDatabase: Effect.Effect<number, ClickHouseError, ClickHouse> = Effect.gen(function* () {
   const clickhouse = yield* ClickHouse
-  const tables = yield* clickhouse.query("SELECT name FROM system.tables WHERE database = currentDatabase()", NameRow)
+  const tables = yield* clickhouse.query(Catalogue.tables.sql(), Catalogue.tables.rows)
   for (const t of tables) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t.name)) continue
-    yield* clickhouse.command(`DROP TABLE IF EXISTS \`${t.name}\``)
+    yield* clickhouse.command(Catalogue.dropTable.sql(t.name))
   }
   return tables.length
 })
@@ -58,32 +57,10 @@ export interface DemoReport {
   readonly wallMs: number
 }
 
-/** Queries the demo suggests; each is run once by the demo itself, so none of them can be broken. */
-export const EXAMPLE_QUERIES: ReadonlyArray<{ readonly title: string; readonly sql: string }> = [
-  {
-    title: "the ten wallets with the most volume (maker side)",
-    sql: "SELECT wallet, count() AS fills, round(sum(usdc), 2) AS volume_usdc FROM clob_fills FINAL GROUP BY wallet ORDER BY volume_usdc DESC LIMIT 10"
-  },
-  {
-    title: "fills and volume per day",
-    sql: "SELECT toDate(timestamp) AS day, count() AS fills, round(sum(usdc), 2) AS volume_usdc FROM clob_fills FINAL GROUP BY day ORDER BY day"
-  },
-  {
-    title: "V2 fills (since 2026-04-28, read from the chain) per exchange and side, volume counted once, fees in their unit",
-    sql:
-      "SELECT exchange, side, count() AS fills, round(sum(usdc), 2) AS volume_usdc, round(sum(fee_usdc), 4) AS fees_usdc, round(sum(fee_shares), 4) AS fees_shares " +
-      "FROM clob_fills FINAL WHERE era = 'v2' AND is_taker_leg = 1 GROUP BY exchange, side ORDER BY exchange, side"
-  },
-  {
-    title: "the busiest markets, with their question",
-    sql:
-      "SELECT question, fills FROM (SELECT condition_id, count() AS fills FROM clob_fills FINAL GROUP BY condition_id) " +
-      "ANY INNER JOIN (SELECT condition_id, question FROM markets FINAL) USING condition_id ORDER BY fills DESC LIMIT 5"
-  }
-]
+export { EXAMPLE_QUERIES }
 
-const countOf = (clickhouse: ClickHouse["Type"], sqlText: string) =>
-  Effect.map(clickhouse.query(sqlText, Schema.Struct({ n: Count })), (rows) => rows[0]?.n ?? 0)
+const countOf = (clickhouse: ClickHouse["Type"], table: string, final: boolean) =>
+  Effect.map(clickhouse.query(DemoReport.count.sql(table, final), DemoReport.count.rows), (rows) => rows[0]?.n ?? 0)
 
 /**
  * The demo's work once the simulator, ClickHouse and the migrations are in place: plan and run every
@@ -109,18 +86,12 @@ export const runDemo = <R>(
     const tables: Array<TableCount> = []
     for (const table of tableNames) {
       if (!/^[a-z_][a-z0-9_]*$/.test(table)) continue
-      const final = table === TABLES.quarantine ? "" : " FINAL"
-      tables.push({ table, rows: yield* countOf(clickhouse, `SELECT count() AS n FROM ${table}${final}`) })
+      tables.push({ table, rows: yield* countOf(clickhouse, table, table !== TABLES.quarantine) })
     }
-    const span = yield* clickhouse.query(
-      "SELECT toUInt32(min(timestamp)) AS lo, toUInt32(max(timestamp)) AS hi, uniqExact(condition_id) AS m, " +
-        "uniqExactIf(condition_id, era = 'v1') AS m1, uniqExactIf(condition_id, era = 'v2') AS m2, " +
-        "countIf(source = 'goldsky') AS g, countIf(source = 'rpc') AS c FROM clob_fills FINAL WHERE condition_id != ''",
-      Schema.Struct({ lo: Count, hi: Count, m: Count, m1: Count, m2: Count, g: Count, c: Count })
-    )
+    const span = yield* clickhouse.query(DemoReport.fillsSpan.sql(), DemoReport.fillsSpan.rows)
     const s = span[0]
     const coverage: Coverage = {
-      markets: yield* countOf(clickhouse, `SELECT count() AS n FROM ${TABLES.markets} FINAL`),
+      markets: yield* countOf(clickhouse, TABLES.markets, true),
       marketsWithFills: s?.m ?? 0,
       marketsV1: s?.m1 ?? 0,
       marketsV2: s?.m2 ?? 0,

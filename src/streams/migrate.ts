@@ -2,6 +2,7 @@ import { Clock, Effect, Schema } from "effect"
 import type { ClickHouseError } from "../domain/errors.js"
 import { Identifier } from "../domain/ids.js"
 import { ident } from "../domain/sql.js"
+import { Catalogue } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 
@@ -26,8 +27,6 @@ export interface MigrateResult {
   readonly tables: ReadonlyArray<{ readonly name: string; readonly engine: string }>
 }
 
-const VersionRow = Schema.Struct({ version: Schema.Union(Schema.Number, Schema.NumberFromString) })
-const TableRow = Schema.Struct({ name: Schema.String, engine: Schema.String })
 
 const migrationsTable = (db: string) => `${db}.${TABLES.schemaMigrations}`
 
@@ -54,14 +53,14 @@ const checkOrder = (migrations: ReadonlyArray<Migration>) =>
 /** Versions already applied to the configured database. */
 export const appliedVersions: Effect.Effect<ReadonlyArray<number>, ClickHouseError, ClickHouse> = Effect.gen(function* () {
   const clickhouse = yield* ClickHouse
-  const rows = yield* clickhouse.query(`SELECT DISTINCT version FROM ${TABLES.schemaMigrations} ORDER BY version`, VersionRow)
+  const rows = yield* clickhouse.query(Catalogue.appliedVersions.sql(), Catalogue.appliedVersions.rows)
   return rows.map((r) => r.version)
 })
 
 /** The tables and views of the configured database, by name. */
 export const listTables: Effect.Effect<ReadonlyArray<{ name: string; engine: string }>, ClickHouseError, ClickHouse> =
   Effect.flatMap(ClickHouse, (clickhouse) =>
-    clickhouse.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name", TableRow)
+    clickhouse.query(Catalogue.tables.sql(), Catalogue.tables.rows)
   )
 
 /**
@@ -76,7 +75,7 @@ export const migrate = (
     if (!checkOrder(migrations)) return yield* Effect.dieMessage("migrations must have distinct, increasing, positive versions")
     const clickhouse = yield* ClickHouse
     const db = ident(Schema.decodeSync(Identifier)(clickhouse.database))
-    yield* clickhouse.command(`CREATE DATABASE IF NOT EXISTS ${db}`)
+    yield* clickhouse.command(Catalogue.createDatabase.sql(db))
     yield* clickhouse.command(createMigrationsTable(db))
     const done = new Set(yield* appliedVersions)
     // A table dropped after its migration ran comes back: the CREATE ... IF NOT EXISTS statements of

@@ -1,6 +1,6 @@
 import { Clock, Duration, Effect, Schema } from "effect"
 import { JobName, RunId } from "../domain/ids.js"
-import { sql } from "../domain/sql.js"
+import { Onchain, RpcHealthRow as RpcHealthRowSchema } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { PolygonRpc } from "../services/PolygonRpc.js"
@@ -44,32 +44,14 @@ export const withRpcHealth =
       })
     )
 
-const N = Schema.Union(Schema.Number, Schema.NumberFromString)
-const HealthRow = Schema.Struct({
-  run_id: Schema.String,
-  url: Schema.String,
-  workers_limit: N,
-  latency_ms: N,
-  share: N,
-  failures: N,
-  set_aside: N,
-  requests: N,
-  updated_at: N
-})
-export type RpcHealthRow = typeof HealthRow.Type
+export type RpcHealthRow = typeof RpcHealthRowSchema.Type
 
 /** The URLs of the job's latest run that used the RPC pool. */
 export const latestRpcHealth = (job: string) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse
     const name = Schema.decodeSync(JobName)(job)
-    const last = yield* ch.query(
-      sql`SELECT run_id FROM rpc_health FINAL WHERE job = ${name} ORDER BY updated_at DESC LIMIT 1`,
-      Schema.Struct({ run_id: Schema.String })
-    )
+    const last = yield* ch.query(Onchain.lastHealthRun.sql(name), Onchain.lastHealthRun.rows)
     if (last.length === 0) return []
-    return yield* ch.query(
-      sql`SELECT run_id, url, workers_limit, latency_ms, share, failures, set_aside, requests, toUInt32(updated_at) AS updated_at FROM rpc_health FINAL WHERE job = ${name} AND run_id = ${Schema.decodeSync(RunId)(last[0]!.run_id)} ORDER BY share DESC`,
-      HealthRow
-    )
+    return yield* ch.query(Onchain.health.sql(name, Schema.decodeSync(RunId)(last[0]!.run_id)), Onchain.health.rows)
   })

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { dropDatabase, freshDatabaseName, testServerUrl } from "../support/clickhouse.js"
+import { execSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { dropDatabase, freshDatabaseName, testEngines, testServerUrl } from "../support/clickhouse.js"
 import { runCli } from "../support/cli.js"
+import { EXAMPLE_QUERIES } from "../../src/domain/statements.js"
 import { fillTruthsInBlocks, World, worldConfig } from "../../src/simulator/index.js"
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 
 describe("polybackfill demo", () => {
   it("simulates, migrates, plans and runs every job, and prints rows, coverage on both sides of the switch and four queries that run", async () => {
@@ -28,6 +36,23 @@ describe("polybackfill demo", () => {
       expect(out.match(/clickhouse-client --host \S+ --database \w+ --query/g)).toHaveLength(4)
     } finally {
       await Effect.runPromise(dropDatabase(database))
+    }
+  }, 120_000)
+
+  // What `npm ci && npm run demo` does on a machine with Node alone (no server: the embedded engine).
+  it.runIf(testEngines().includes("embedded"))("runs on the embedded engine, and the query commands it prints run", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "polybackfill-demo-embedded-"))
+    try {
+      const result = await runCli(["demo", "--markets", "60", "--wallets", "30", "--clickhouse-url", "embedded", "--state-dir", stateDir], { timeoutMs: 90_000 })
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).toContain(`clickhouse: database polybackfill_demo at embedded:${stateDir}/embedded`)
+      expect(result.stdout).toContain("fills: 60 of 60 units done")
+      const commands = result.stdout.split("\n").filter((l) => l.trim().startsWith("node -e ")).map((l) => l.trim())
+      expect(commands).toHaveLength(EXAMPLE_QUERIES.length)
+      const busiest = execSync(commands.at(-1)!, { cwd: ROOT, encoding: "utf8" })
+      expect(busiest).toMatch(/question.*fills/)
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true })
     }
   }, 120_000)
 

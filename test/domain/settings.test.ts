@@ -68,3 +68,14 @@ describe("resolveClickHouse", () => {
     expect(String((target as { password: unknown }).password)).not.toContain("topsecret")
   })
 })
+
+describe("resolveClickHouse: the embedded engine", () => {
+  it("`--clickhouse-url embedded` and CLICKHOUSE_URL=embedded choose it, with the configured database", () => {
+    expect(resolveClickHouse({ ...noFlags, url: Option.some("embedded") }, noEnv)).toEqual({ _tag: "Embedded", database: "polymarket" })
+    expect(resolveClickHouse(noFlags, { ...noEnv, url: Option.some("EMBEDDED"), database: Option.some("pm") })).toEqual({ _tag: "Embedded", database: "pm" })
+  })
+
+  it("a flag URL of a server wins over CLICKHOUSE_URL=embedded", () => {
+    expect(resolveClickHouse({ ...noFlags, url: Option.some("http://h:8123") }, { ...noEnv, url: Option.some("embedded") })).toMatchObject({ _tag: "Remote" })
+  })
+})

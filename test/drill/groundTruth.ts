@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import type { ClickHouseError } from "../../src/domain/errors.js"
 import type { ClickHouseApi } from "../../src/services/ClickHouse.js"
 import type { FillRow, FillTruth } from "../support/fills.js"
-import { FILL_FLOATS, floatsClose } from "../support/fills.js"
+import { FILL_FLOAT_COLUMNS, sameFillFloats } from "../support/fills.js"
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 import type { UnitRow } from "./database.js"
@@ -17,10 +17,10 @@ export const countByMarket = (fills: Iterable<{ readonly condition_id: string }>
 /** Equal in every column; the doubles within 1e-12 (18.16 parses 3.53 as 3.5300000000000002 at times). */
 const sameFill = (row: FillRow, truth: FillTruth): boolean => {
   for (const [k, v] of Object.entries(truth)) {
-    if ((FILL_FLOATS as ReadonlyArray<string>).includes(k)) continue
+    if ((FILL_FLOAT_COLUMNS as ReadonlyArray<string>).includes(k)) continue
     if ((row as Record<string, unknown>)[k] !== v) return false
   }
-  return floatsClose(row, truth)
+  return sameFillFloats(row, truth)
 }
 
 export interface FillComparison {

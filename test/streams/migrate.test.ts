@@ -19,7 +19,7 @@ import { MIGRATIONS } from "../../src/layers/migrations/index.js"
 import { ClickHouse } from "../../src/services/ClickHouse.js"
 import type { Migration } from "../../src/streams/migrate.js"
 import { appliedVersions, migrate } from "../../src/streams/migrate.js"
-import { layerTestClickHouse } from "../support/clickhouse.js"
+import { layerTestClickHouseOn, testEngines } from "../support/clickhouse.js"
 
 const HASH = "0x" + "ef".repeat(32)
 const ADDR = "0x" + "12".repeat(20)
@@ -94,7 +94,8 @@ const samples: ReadonlyArray<readonly [string, object]> = [
 const silent = () => Effect.void
 const Column = Schema.Struct({ table: Schema.String, name: Schema.String })
 
-layer(layerTestClickHouse("migrate"))("migrate", (it) => {
+// Every engine CI has (the embedded 26.x and the 18.16 server): the migrations, one insert per table, the view.
+for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate"))(`migrate on the ${engine}`, (it) => {
   it.effect("applies every migration once, records it, and a second run is a no-op", () =>
     Effect.gen(function* () {
       const lines: Array<string> = []
@@ -190,7 +191,7 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
       expect(note).toHaveLength(1)
       const older = yield* migrate(MIGRATIONS, silent)
       expect(older).toMatchObject({ applied: [], unknown: [3] })
-    }).pipe(Effect.provide(layerTestClickHouse("upgrade"))))
+    }).pipe(Effect.provide(layerTestClickHouseOn(engine, "upgrade"))))
 
   it.effect("0002 keeps the rows 0001's tables held: fills get their fee asset, transfers their zero mark", () =>
     Effect.gen(function* () {
@@ -216,5 +217,5 @@ layer(layerTestClickHouse("migrate"))("migrate", (it) => {
         Schema.Struct({ batch_index: Schema.Number, zero_value: Schema.Number })
       )
       expect(transfers).toEqual([{ batch_index: 1, zero_value: 0 }, { batch_index: 2, zero_value: 1 }])
-    }).pipe(Effect.provide(layerTestClickHouse("keep"))))
+    }).pipe(Effect.provide(layerTestClickHouseOn(engine, "keep"))))
 })

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto"
+import { join } from "node:path"
 import { Effect, Layer, Redacted } from "effect"
 import { inject } from "vitest"
-import type { ClickHouseError } from "../../src/domain/errors.js"
+import type { ClickHouseError, LocalClickHouseError } from "../../src/domain/errors.js"
+import { embeddedConnection, openEmbedded } from "../../src/layers/EmbeddedClickHouse.js"
+import type { TestEngine } from "../globalSetup.js"
 import type { ClickHouseConnection } from "../../src/layers/ClickHouseLive.js"
 import { makeClickHouse } from "../../src/layers/ClickHouseLive.js"
 import { ClickHouse } from "../../src/services/ClickHouse.js"
@@ -39,3 +42,29 @@ export const layerTestClickHouse = (label: string): Layer.Layer<ClickHouse, Clic
       return clickhouse
     })
   )
+
+export type { TestEngine } from "../globalSetup.js"
+
+/** The engines the both-engine tests run on (see test/globalSetup.ts). */
+export const testEngines = (): ReadonlyArray<TestEngine> => inject("engines")
+
+/**
+ * This test process's state dir for the embedded engine: chdb runs one engine per process, so every
+ * test of a file shares it (each in a database of its own), and a second process cannot open it.
+ */
+export const embeddedStateDir = (): string => join(inject("embeddedRoot"), `p${process.pid}`)
+
+/** The ClickHouse port on a fresh database of `engine`, dropped when the layer is released. */
+export const layerTestClickHouseOn = (engine: TestEngine, label: string): Layer.Layer<ClickHouse, ClickHouseError | LocalClickHouseError> =>
+  engine === "server"
+    ? layerTestClickHouse(label)
+    : Layer.scoped(
+        ClickHouse,
+        Effect.gen(function* () {
+          const database = freshDatabaseName(label)
+          const engineHandle = yield* openEmbedded(embeddedStateDir())
+          const clickhouse = yield* makeClickHouse(embeddedConnection(engineHandle, database), { createDatabase: true })
+          yield* Effect.addFinalizer(() => clickhouse.command(`DROP DATABASE IF EXISTS \`${database}\``).pipe(Effect.ignore))
+          return clickhouse
+        })
+      )

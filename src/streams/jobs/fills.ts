@@ -6,6 +6,7 @@ import { SourceError } from "../../domain/errors.js"
 import type { TokenMap } from "../../domain/fills.js"
 import { deriveFillV1 } from "../../domain/fills.js"
 import { GOLDSKY_PAGE_SIZE, nextFillCursor, OrderFilledEvent, readOrderFilledEvent } from "../../domain/goldsky.js"
+import { FillsPlan } from "../../domain/statements.js"
 import { TABLES } from "../../domain/tables.js"
 import type { ClobFillRow } from "../../domain/tables.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
@@ -26,7 +27,6 @@ const FillsPayloadJson = Schema.parseJson(FillsPayload)
 const decodePayload = Schema.decodeUnknownEither(FillsPayloadJson)
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
-const TokenRow = Schema.Struct({ token_id: Schema.String, condition_id: Schema.String, outcome_index: N })
 const MarketDates = Schema.Struct({ condition_id: Schema.String, start_date: N, end_date: N, closed_time: N, closed: N })
 
 /** A market trades from its start until it closes; an open one (or one with no dates) has no end yet. */
@@ -39,11 +39,8 @@ const tradingWindow = (m: typeof MarketDates.Type | undefined): { from?: number;
 /** One unit per market of market_tokens (read with FINAL), tokens in outcome order, with its trading window. */
 export const planFills = Effect.gen(function* () {
   const ch = yield* ClickHouse
-  const tokens = yield* ch.query("SELECT token_id, condition_id, outcome_index FROM market_tokens FINAL ORDER BY condition_id, outcome_index", TokenRow)
-  const dates = yield* ch.query(
-    "SELECT condition_id, toUInt32(start_date) AS start_date, toUInt32(end_date) AS end_date, toUInt32(closed_time) AS closed_time, closed FROM markets FINAL",
-    MarketDates
-  )
+  const tokens = yield* ch.query(FillsPlan.tokens.sql(), FillsPlan.tokens.rows)
+  const dates = yield* ch.query(FillsPlan.marketDates.sql(), FillsPlan.marketDates.rows)
   const datesOf = new Map(dates.map((d) => [d.condition_id, d]))
   const byMarket = new Map<string, Array<string>>()
   for (const r of tokens) {

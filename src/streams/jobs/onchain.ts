@@ -7,8 +7,8 @@ import { blocksWithoutTimestamp, decodeLogs } from "../../domain/chainLogs.js"
 import { LogRangeError, SourceError } from "../../domain/errors.js"
 import type { TokenMap } from "../../domain/fills.js"
 import { Uint256 } from "../../domain/ids.js"
+import { Onchain } from "../../domain/statements.js"
 import { grownSpan, narrowedSpan } from "../../domain/logRange.js"
-import { sql } from "../../domain/sql.js"
 import { TABLES } from "../../domain/tables.js"
 import type { ClobFillRow } from "../../domain/tables.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
@@ -71,10 +71,7 @@ const tokensOf = (rows: ReadonlyArray<ChainRow>) =>
     const ids = [...new Set(rows.flatMap((r) => (r.kind === "fills" ? [r.row.token_id] : [])))].filter(Schema.is(Uint256))
     if (ids.length === 0) return new Map() as TokenMap
     const ch = yield* ClickHouse
-    const found = yield* ch.query(
-      sql`SELECT token_id, condition_id, outcome_index FROM market_tokens FINAL WHERE token_id IN ${ids}`,
-      Schema.Struct({ token_id: Schema.String, condition_id: Schema.String, outcome_index: Schema.Union(Schema.Number, Schema.NumberFromString) })
-    )
+    const found = yield* ch.query(Onchain.tokensOf.sql(ids), Onchain.tokensOf.rows)
     return new Map(found.map((t) => [t.token_id, { conditionId: t.condition_id, outcomeIndex: t.outcome_index }])) as TokenMap
   })
 

@@ -28,8 +28,8 @@ import { runJob } from "../../../src/streams/engine.js"
 import { findJob } from "../../../src/streams/jobs/index.js"
 import { migrate } from "../../../src/streams/migrate.js"
 import { planJob } from "../../../src/streams/plan.js"
-import { layerTestClickHouse } from "../../support/clickhouse.js"
-import { exactFillColumns, fillTruths, floatsClose, readFills } from "../../support/fills.js"
+import { layerTestClickHouse, layerTestClickHouseOn, testEngines } from "../../support/clickhouse.js"
+import { exactFillColumns, fillTruths, readFills, sameFillFloats } from "../../support/fills.js"
 import { layerRunOnSimulator } from "../../support/runLayers.js"
 
 // Days on both sides of the 2026-04-28 switch; a 250-result cap makes days split into many ranges; logs
@@ -54,8 +54,9 @@ const S = Schema.String
 const byId = (a: { fill_id: string }, b: { fill_id: string }) => (a.fill_id < b.fill_id ? -1 : 1)
 
 describe("onchain job against the simulator's RPC and a real ClickHouse", () => {
-  it.live(
-    "fills, transfers and resolutions of days across 2026-04-28 equal the ledger; rerun adds nothing; the same fill from Goldsky is one row",
+  // On every engine CI has: the embedded 26.x and the 18.16 server.
+  for (const engine of testEngines()) it.live(
+    `on the ${engine}: fills, transfers and resolutions of days across 2026-04-28 equal the ledger; rerun adds nothing; the same fill from Goldsky is one row`,
     () =>
       Effect.gen(function* () {
         const sim = yield* Effect.acquireRelease(
@@ -90,7 +91,7 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
           expect(truth.some((t) => t.era === "v1") && truth.some((t) => t.era === "v2")).toBe(true)
           const got = (yield* readFills(clickhouse)).filter((r) => r.source === "rpc")
           expect(got.map(exactFillColumns)).toEqual(truth.map(exactFillColumns))
-          got.forEach((r, i) => expect(floatsClose(r, truth[i]!)).toBe(true))
+          got.forEach((r, i) => expect(sameFillFloats(r, truth[i]!)).toBe(true))
 
           const erc20 = yield* rows(
             "SELECT tx_hash, log_index, block_number, toUInt32(timestamp) AS timestamp, token, from_address, to_address, amount FROM erc20_transfers FINAL ORDER BY tx_hash, log_index",
@@ -149,7 +150,7 @@ describe("onchain job against the simulator's RPC and a real ClickHouse", () => 
           expect(all.every((r) => r.source === "rpc")).toBe(true)
           expect(fillTruths(w).length).toBeGreaterThan(0)
         }).pipe(Effect.provide(layers))
-      }).pipe(Effect.scoped, Effect.provide(layerTestClickHouse("onchain"))),
+      }).pipe(Effect.scoped, Effect.provide(layerTestClickHouseOn(engine, "onchain"))),
     180_000
   )
 
