@@ -43,18 +43,54 @@ export const EMBEDDED_URL = "embedded"
 
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
+/** ClickHouse's default HTTP ports; CLICKHOUSE_HOST without a port means these (not 80/443). */
+const HTTP_PORT = 8123
+const HTTPS_PORT = 8443
+/** The native TCP protocol's ports (clickhouse-client's), which do not speak HTTP. */
+const NATIVE_PORTS: Record<string, { readonly protocol: string; readonly port: number }> = {
+  "9000": { protocol: "http:", port: HTTP_PORT },
+  "9440": { protocol: "https:", port: HTTPS_PORT }
+}
+
+const hostUrl = (host: string, port: Option.Option<number>): string => {
+  const base = (/^https?:\/\//i.test(host) ? host : `http://${host}`).replace(/\/+$/, "")
+  if (Option.isSome(port)) return `${base.replace(/:\d+$/, "")}:${port.value}`
+  return /:\d+$/.test(base) ? base : `${base}:${/^https:/i.test(base) ? HTTPS_PORT : HTTP_PORT}`
+}
+
+/** The URL as a suggestion, with another scheme and port when given (no query, password redacted). */
+const suggestion = (url: URL, protocol = url.protocol, port = url.port): string => {
+  const s = new URL(url)
+  s.protocol = protocol
+  s.port = port
+  s.search = ""
+  return redactUrl(s.toString()).replace(/\/$/, "")
+}
+
+/** What is wrong with a URL that parses but cannot be ClickHouse's HTTP interface, as one line. */
+const misdirected = (url: URL, where: string): string | undefined => {
+  if (url.search !== "") {
+    const keys = [...new Set(url.searchParams.keys())].join(", ")
+    return `the ClickHouse URL in ${where} has a query string (${keys}), which polybackfill does not read: use ${suggestion(url)}, with the database in --database / CLICKHOUSE_DATABASE and the user in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or as user:password@)`
+  }
+  const native = NATIVE_PORTS[url.port]
+  if (native !== undefined) {
+    return `port ${url.port} in ${where} is ClickHouse's native protocol (clickhouse-client's); polybackfill uses the HTTP interface: use ${suggestion(url, native.protocol, String(native.port))}`
+  }
+  if (url.protocol === "https:" && url.port === String(HTTP_PORT)) {
+    return `https on port ${HTTP_PORT} in ${where}: ${HTTP_PORT} is ClickHouse's plain HTTP port: use ${suggestion(url, "http:")}, or ${suggestion(url, "https:", String(HTTPS_PORT))} for TLS`
+  }
+  return undefined
+}
+
 export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): ClickHouseTarget | UsageError => {
   const database = Option.firstSomeOf([flags.database, env.database]).pipe(Option.getOrElse(() => DEFAULT_DATABASE))
   if (!DATABASE_NAME.test(database)) {
     return new UsageError({ message: `invalid database name "${database}": use letters, digits and underscores (set --database or CLICKHOUSE_DATABASE)` })
   }
+  const where = Option.isSome(flags.url) ? "--clickhouse-url" : Option.isSome(env.url) ? "CLICKHOUSE_URL" : "CLICKHOUSE_HOST / CLICKHOUSE_PORT"
   const explicitUrl = Option.firstSomeOf([flags.url, env.url])
-  const rawUrl = Option.isSome(explicitUrl)
-    ? explicitUrl
-    : Option.map(env.host, (host) => {
-        const withScheme = /^https?:\/\//.test(host) ? host : `http://${host}`
-        return Option.match(env.port, { onNone: () => withScheme, onSome: (port) => `${withScheme.replace(/:\d+$/, "")}:${port}` })
-      })
+  const rawUrl = Option.isSome(explicitUrl) ? explicitUrl : Option.map(env.host, (host) => hostUrl(host, env.port))
   if (Option.isNone(rawUrl)) return { _tag: "Managed", database }
   if (rawUrl.value.trim().toLowerCase() === EMBEDDED_URL) return { _tag: "Embedded", database }
   let url: URL
@@ -66,6 +102,8 @@ export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): C
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return new UsageError({ message: `ClickHouse URL must use http or https (the HTTP interface, port 8123 by default), got ${url.protocol}` })
   }
+  const wrong = misdirected(url, where)
+  if (wrong !== undefined) return new UsageError({ message: wrong })
   const username = url.username !== "" ? decodeURIComponent(url.username) : Option.getOrElse(env.user, () => "default")
   const password =
     url.password !== "" ? Redacted.make(decodeURIComponent(url.password)) : Option.getOrElse(env.password, () => Redacted.make(""))
