@@ -10,8 +10,8 @@ import { encodeFragment } from "../domain/jsonRows.js"
 import { redactUrl } from "../domain/redact.js"
 import type { ClickHouseApi } from "../services/ClickHouse.js"
 import { ClickHouse } from "../services/ClickHouse.js"
-import type { ErrorContext } from "./clickHouseErrors.js"
-import { toClickHouseError, unreachable } from "./clickHouseErrors.js"
+import type { ErrorContext, FirstAnswer } from "./clickHouseErrors.js"
+import { checkFirstAnswer, toClickHouseError, unreachable } from "./clickHouseErrors.js"
 import type { EmbeddedEngine } from "./EmbeddedClickHouse.js"
 import { SERVER_SETTINGS, embeddedSessionStatements } from "./engineDifferences.js"
 
@@ -101,10 +101,28 @@ const request = <A>(
     })
   })
 
-const checkConnection = (client: ClickHouseClient, ctx: ErrorContext) =>
-  request(client, ctx, (abort_signal) => client.command({ query: "SELECT 1", abort_signal })).pipe(
-    Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => unreachable(ctx, "no answer within 15s") })
-  )
+/** The first query's answer whatever its status, so a server that is not ClickHouse can be told apart. */
+const firstAnswer = (client: ClickHouseClient, ctx: ErrorContext): Effect.Effect<FirstAnswer, ClickHouseError> =>
+  request(client, ctx, async (abort_signal, query_id) => {
+    const result = await client.exec({ query: "SELECT 1", abort_signal, query_id, ignore_error_response: true })
+    const chunks: Array<Buffer> = []
+    let size = 0
+    // Enough to read an error or tell a web page; the rest of a large page is read and dropped.
+    for await (const chunk of result.stream as AsyncIterable<Buffer>) {
+      if (size < 4096) chunks.push(chunk)
+      size += chunk.length
+    }
+    return { status: result.http_status_code, headers: result.response_headers, body: Buffer.concat(chunks).toString("utf8") }
+  })
+
+const checkConnection = (client: ClickHouseClient, ctx: ErrorContext, embedded: boolean) =>
+  (embedded
+    ? request(client, ctx, (abort_signal) => client.command({ query: "SELECT 1", abort_signal }))
+    : Effect.flatMap(firstAnswer(client, ctx), (answer) => {
+        const refused = checkFirstAnswer(ctx, answer)
+        return refused === undefined ? Effect.void : Effect.fail(refused)
+      })
+  ).pipe(Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => unreachable(ctx, "no answer within 15s") }))
 
 /** A client, checked; an embedded session is also given its settings and database (see engineDifferences.ts). */
 const openClient = (conn: ClickHouseConnection, database: string | undefined, timeout: number, ctx: ErrorContext) =>
@@ -116,7 +134,7 @@ const openClient = (conn: ClickHouseConnection, database: string | undefined, ti
       }),
       (c) => Effect.promise(() => c.close())
     )
-    yield* checkConnection(client, ctx)
+    yield* checkConnection(client, ctx, conn.embedded !== undefined)
     if (conn.embedded !== undefined) {
       for (const query of embeddedSessionStatements(database)) {
         yield* request(client, ctx, (abort_signal) => client.command({ query, abort_signal }))

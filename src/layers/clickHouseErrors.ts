@@ -58,12 +58,37 @@ export const unreachable = (ctx: ErrorContext, detail: string): ClickHouseError 
     message: scrubSecrets(`cannot reach ClickHouse at ${ctx.displayUrl} (${detail}): is the server running? ${TARGET_HINT}`, ctx.secrets)
   })
 
+const HTTP_INTERFACE = "ClickHouse's HTTP interface (http://host:8123, or https://host:8443 with TLS)"
+
+/** The URL shown in errors with another scheme or port: a fix to suggest (it is already redacted). */
+const withUrl = (displayUrl: string, change: { readonly protocol?: string; readonly port?: string }): string => {
+  const url = new URL(displayUrl)
+  if (change.protocol !== undefined) url.protocol = change.protocol
+  if (change.port !== undefined) url.port = change.port
+  return url.toString().replace(/\/$/, "")
+}
+
+/** A URL that answers, but not as ClickHouse's HTTP interface: one line saying what to use instead. */
+const misdirected = (ctx: ErrorContext, problem: string, instead?: string): ClickHouseError =>
+  new ClickHouseError({
+    reason: "Unreachable",
+    message: `${ctx.displayUrl} ${problem}: ${instead === undefined ? `point --clickhouse-url / CLICKHOUSE_URL at ${HTTP_INTERFACE}` : `use ${instead} in --clickhouse-url / CLICKHOUSE_URL`}`
+  })
+
 /** Maps anything @clickhouse/client throws to one line that says what to check. */
 export const toClickHouseError = (ctx: ErrorContext, cause: unknown): ClickHouseError => {
   const code = errorCode(cause)
   const text = rawMessage(cause)
   if ((code !== undefined && NETWORK_CODES.has(code)) || /socket hang up/i.test(text)) {
     return unreachable(ctx, code ?? "connection closed")
+  }
+  // A TLS client hello answered in plain HTTP: OpenSSL's "wrong version number".
+  if (code === "EPROTO" || /wrong version number/i.test(text)) {
+    return misdirected(ctx, "does not speak TLS (its port answers plain HTTP)", withUrl(ctx.displayUrl, { protocol: "http:" }))
+  }
+  // Node's HTTP parser (llhttp) refusing the answer: bytes that are not HTTP, e.g. the native protocol.
+  if (code?.startsWith("HPE_") === true || /^Parse Error/i.test(text)) {
+    return misdirected(ctx, `does not answer in HTTP (${code ?? "parse error"}), as ClickHouse's native port (9000) or a TLS port would not`)
   }
   if (/^Timeout error/i.test(text)) {
     return new ClickHouseError({
@@ -90,4 +115,34 @@ export const toClickHouseError = (ctx: ErrorContext, cause: unknown): ClickHouse
     return new ClickHouseError({ reason: "Query", message: `${line} (run "polybackfill migrate" to create the tables)` })
   }
   return new ClickHouseError({ reason: "Query", message: `ClickHouse: ${line}` })
+}
+
+/** What a server answered to the first query, read whatever its status. */
+export interface FirstAnswer {
+  readonly status: number | undefined
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly body: string
+}
+
+const header = (answer: FirstAnswer, name: string): string | undefined => {
+  const value = answer.headers[name]
+  return typeof value === "string" ? value : value?.[0]
+}
+
+/**
+ * The first answer before anything is trusted: ClickHouse sends X-ClickHouse-* headers (18.16 only
+ * X-ClickHouse-Server-Display-Name), and answers "1" to SELECT 1 even behind a proxy that drops them.
+ * Undefined when it is ClickHouse and the query ran.
+ */
+export const checkFirstAnswer = (ctx: ErrorContext, answer: FirstAnswer): ClickHouseError | undefined => {
+  const ok = answer.status !== undefined && answer.status >= 200 && answer.status < 300
+  const fromClickHouse = Object.keys(answer.headers).some((k) => k.toLowerCase().startsWith("x-clickhouse-"))
+  if (fromClickHouse || (ok && answer.body.trim() === "1")) return ok ? undefined : toClickHouseError(ctx, new Error(answer.body))
+  // ClickHouse's native port answers an HTTP request with "Port 9000 is for clickhouse-client program. You must use port 8123 for HTTP."
+  const httpPort = /You must use port (\d+) for HTTP/.exec(answer.body)
+  if (httpPort !== null) {
+    return misdirected(ctx, `is ClickHouse's native port (it names port ${httpPort[1]} for HTTP)`, withUrl(ctx.displayUrl, { port: httpPort[1]! }))
+  }
+  const type = header(answer, "content-type")?.split(";")[0]
+  return misdirected(ctx, `is not ClickHouse (it answered HTTP ${answer.status ?? "?"}${type === undefined ? "" : ` ${type}`} with no X-ClickHouse-* header)`)
 }

@@ -1,3 +1,6 @@
+import { createServer as createHttpServer } from "node:http"
+import type { AddressInfo, Server, Socket } from "node:net"
+import { createServer as createTcpServer } from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber, Redacted, Schedule, Schema, TestServices } from "effect"
 import { UnsafeSqlValue } from "../../src/domain/errors.js"
@@ -177,5 +180,70 @@ describe("connection failures are one line at startup", () => {
         )
       ).pipe(Effect.ensuring(dropDatabase(database)))
       expect(current).toEqual([{ db: database }])
+    }))
+})
+
+/** A real server on a free loopback port for the scope (its connections cut at the end); its base URL. */
+const listening = (server: Server, scheme: "http" | "https" = "http") => {
+  const sockets = new Set<Socket>()
+  server.on("connection", (socket: Socket) => sockets.add(socket))
+  return Effect.acquireRelease(
+    Effect.async<string>((resume) => {
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(`${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`)))
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        for (const socket of sockets) socket.destroy()
+      })
+  )
+}
+
+const failureAt = (url: string) =>
+  Effect.flip(Effect.scoped(makeClickHouse({ url, username: "default", password: Redacted.make("hunter2-never-print"), database: "x" })))
+
+describe("a URL that answers but is not ClickHouse's HTTP interface: one line saying what to use", () => {
+  const webServer = (status: number, type: string, body: string) =>
+    createHttpServer((_req, res) => {
+      res.writeHead(status, { "content-type": type })
+      res.end(body)
+    })
+
+  it.scopedLive("a web server answering 200 HTML or 404 is refused as not ClickHouse before any query runs", () =>
+    Effect.gen(function* () {
+      const page = yield* listening(webServer(200, "text/html; charset=utf-8", "<!doctype html><html><body>Welcome</body></html>"))
+      const missing = yield* listening(webServer(404, "text/plain", "Not Found"))
+      const html = yield* failureAt(page)
+      expect(html.message).toBe(
+        `${page} is not ClickHouse (it answered HTTP 200 text/html with no X-ClickHouse-* header): ` +
+          "point --clickhouse-url / CLICKHOUSE_URL at ClickHouse's HTTP interface (http://host:8123, or https://host:8443 with TLS)"
+      )
+      const notFound = yield* failureAt(missing)
+      expect(notFound.message).toMatch(new RegExp(`^${missing} is not ClickHouse \\(it answered HTTP 404 text/plain with no X-ClickHouse-\\* header\\)`))
+      for (const e of [html, notFound]) expect(e.message).not.toContain("hunter2")
+    }))
+
+  it.scopedLive("https to a plain HTTP port fails the TLS handshake: says to use http://", () =>
+    Effect.gen(function* () {
+      const plain = yield* listening(webServer(200, "text/plain", "Ok."), "https")
+      const error = yield* failureAt(plain)
+      expect(error.message).toBe(
+        `${plain} does not speak TLS (its port answers plain HTTP): use ${plain.replace("https:", "http:")} in --clickhouse-url / CLICKHOUSE_URL`
+      )
+    }))
+
+  it.scopedLive("a port that answers bytes that are not HTTP (as the native port does): names the native port and the HTTP interface", () =>
+    Effect.gen(function* () {
+      const native = yield* listening(
+        createTcpServer((socket) => {
+          socket.on("error", () => {})
+          socket.end(Buffer.from([0x00, 0x0a, 0x43, 0x6c, 0x69, 0x63, 0x6b, 0x48, 0x6f, 0x75, 0x73, 0x65, 0xff, 0x01]))
+        })
+      )
+      const error = yield* failureAt(native)
+      expect(error.message).toBe(
+        `${native} does not answer in HTTP (HPE_INVALID_CONSTANT), as ClickHouse's native port (9000) or a TLS port would not: ` +
+          "point --clickhouse-url / CLICKHOUSE_URL at ClickHouse's HTTP interface (http://host:8123, or https://host:8443 with TLS)"
+      )
     }))
 })
