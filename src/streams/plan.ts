@@ -12,6 +12,15 @@ export class PlanFailed extends Data.TaggedError("PlanFailed")<{
   readonly message: string
 }> {}
 
+/**
+ * A job's plan found nothing to build units from, because another job has not run yet (fills plans
+ * from the markets that `run markets` loads): `message` names the command to run first.
+ */
+export class NothingToPlan extends Data.TaggedError("NothingToPlan")<{
+  readonly job: string
+  readonly message: string
+}> {}
+
 export type PlanResult = Omit<PlanChange, "writes">
 
 const SAVE_CHUNK = 10_000
@@ -29,7 +38,11 @@ export const planJob = <R>(
 ): Effect.Effect<PlanResult, PlanFailed | UnitStoreError, R | UnitStore> =>
   Effect.gen(function* () {
     const store = yield* UnitStore
-    const specs = yield* Effect.mapError(job.plan, (e) => new PlanFailed({ job: job.name, message: `planning ${job.name} failed: ${oneLine(e)}` }))
+    const specs = yield* Effect.mapError(job.plan, (e) =>
+      e instanceof NothingToPlan
+        ? new PlanFailed({ job: job.name, message: e.message })
+        : new PlanFailed({ job: job.name, message: `planning ${job.name} failed: ${oneLine(e)}` })
+    )
     const existing = yield* store.load(job.name)
     const change = planChange(job.name, existing, specs, options.rebuild)
     if (options.rebuild && options.say !== undefined) {

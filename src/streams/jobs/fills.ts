@@ -12,6 +12,7 @@ import type { ClobFillRow } from "../../domain/tables.js"
 import { ClickHouse } from "../../services/ClickHouse.js"
 import { GoldskySource } from "../../services/GoldskySource.js"
 import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
+import { NothingToPlan } from "../plan.js"
 
 const TokenId = Schema.String.pipe(Schema.pattern(/^\d{1,78}$/))
 
@@ -36,10 +37,19 @@ const tradingWindow = (m: typeof MarketDates.Type | undefined): { from?: number;
   return { ...(m.start_date > 0 ? { from: m.start_date } : {}), ...(end > 0 ? { to: end } : {}) }
 }
 
-/** One unit per market of market_tokens (read with FINAL), tokens in outcome order, with its trading window. */
+/**
+ * One unit per market of market_tokens (read with FINAL), tokens in outcome order, with its trading
+ * window. No markets yet is a failure that says to run markets, not a plan of zero units.
+ */
 export const planFills = Effect.gen(function* () {
   const ch = yield* ClickHouse
   const tokens = yield* ch.query(FillsPlan.tokens.sql(), FillsPlan.tokens.rows)
+  if (tokens.length === 0) {
+    return yield* new NothingToPlan({
+      job: "fills",
+      message: `no markets in ${ch.database} to plan fills from: run \`polybackfill run markets\` first (after \`polybackfill plan markets\`)`
+    })
+  }
   const dates = yield* ch.query(FillsPlan.marketDates.sql(), FillsPlan.marketDates.rows)
   const datesOf = new Map(dates.map((d) => [d.condition_id, d]))
   const byMarket = new Map<string, Array<string>>()

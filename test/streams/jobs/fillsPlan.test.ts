@@ -1,10 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Layer, Stream } from "effect"
 import { decodeGammaMarket, toMarketRows } from "../../../src/domain/gamma.js"
 import { MIGRATIONS } from "../../../src/layers/migrations/index.js"
+import { layerClickHouse as layerUnitsClickHouse } from "../../../src/layers/UnitStoreClickHouse.js"
 import { ClickHouse } from "../../../src/services/ClickHouse.js"
+import { UnitStore } from "../../../src/services/UnitStore.js"
 import { fillsJob, planFills } from "../../../src/streams/jobs/fills.js"
 import { migrate } from "../../../src/streams/migrate.js"
+import type { Job } from "../../../src/streams/Job.js"
+import { PlanFailed, planJob } from "../../../src/streams/plan.js"
 import { layerTestClickHouse } from "../../support/clickhouse.js"
 import { market, TOKEN_A, TOKEN_B } from "../../domain/gammaFixture.js"
 
@@ -41,4 +45,28 @@ describe("fills plan from the real ClickHouse", () => {
       // A unit planned without dates is kept by any --since/--until.
       expect(fillsJob.span!({ unitKey: "old", payload: JSON.stringify({ conditionId: "0x1", tokenIds: ["1"] }) })).toBeUndefined()
     }).pipe(Effect.provide(layerTestClickHouse("fills_plan"))))
+
+  it.scoped("with no markets loaded, planning fills fails with one line saying to run markets, and plans nothing", () =>
+    Effect.gen(function* () {
+      const ch = yield* ClickHouse
+      const store = yield* UnitStore
+      // The fills job as planning sees it: its plan reads ClickHouse only, so no subgraph is needed.
+      const { name, description, tables } = fillsJob
+      const fillsPlanning: Job<ClickHouse> = { name, description, tables, plan: planFills, fetch: () => Stream.die("planning fetches nothing") }
+      const error = yield* Effect.flip(planJob(fillsPlanning, { rebuild: false }))
+      expect(error).toEqual(
+        new PlanFailed({
+          job: "fills",
+          message: `no markets in ${ch.database} to plan fills from: run \`polybackfill run markets\` first (after \`polybackfill plan markets\`)`
+        })
+      )
+      expect(yield* store.load("fills")).toEqual([])
+    }).pipe(
+      Effect.provide(
+        Layer.provideMerge(
+          layerUnitsClickHouse,
+          Layer.tap(layerTestClickHouse("fills_plan_empty"), (ctx) => migrate(MIGRATIONS, () => Effect.void).pipe(Effect.provide(ctx)))
+        )
+      )
+    ))
 })
