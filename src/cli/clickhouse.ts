@@ -52,7 +52,7 @@ const status = Command.make("status", options, (opts) =>
     Effect.flatMap((s) => {
       switch (s._tag) {
         case "Running":
-          return Console.log(`status: running\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}`)
+          return Console.log(`status: running\npid:    ${s.pid}\nurl:    ${s.url}\nnative: 127.0.0.1:${s.tcpPort} (clickhouse-client --port ${s.tcpPort})\ndata:   ${s.dataDir}`)
         case "Unresponsive":
           return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`)
         case "NotRunning":

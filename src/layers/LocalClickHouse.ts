@@ -24,7 +24,7 @@ export interface LocalServer {
 }
 
 export type LocalStatus =
-  | { readonly _tag: "Running"; readonly pid: number; readonly url: string; readonly dataDir: string }
+  | { readonly _tag: "Running"; readonly pid: number; readonly url: string; readonly tcpPort: number; readonly dataDir: string }
   | { readonly _tag: "Unresponsive"; readonly pid: number; readonly url: string; readonly dataDir: string; readonly errorLog: string }
   | { readonly _tag: "NotRunning"; readonly dataDir: string }
 
@@ -356,9 +356,9 @@ export const localClickHouseStatus = (stateDir: string): Effect.Effect<LocalStat
   return Effect.gen(function* () {
     const state = yield* readState(paths)
     if (Option.isNone(state) || !isOurs(state.value, paths)) return { _tag: "NotRunning", dataDir } as const
-    const { pid, url } = state.value
+    const { pid, url, tcpPort } = state.value
     return (yield* pingOk(url))
-      ? ({ _tag: "Running", pid, url, dataDir } as const)
+      ? ({ _tag: "Running", pid, url, tcpPort, dataDir } as const)
       : ({ _tag: "Unresponsive", pid, url, dataDir, errorLog: paths.errorLog } as const)
   })
 }
