@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -36,6 +38,33 @@ describe("the CLI's one-line failures (spawned process)", () => {
       expect(lines[0]).toContain("CLICKHOUSE_PASSWORD")
       expect(result.stderr + result.stdout).not.toContain(PASSWORD)
       expect(result.stderr).not.toMatch(/^\s+at /m)
+    }
+  })
+
+  it("a ClickHouse URL with a query string, or one that is a web page: one line naming what to use, no internal error", async () => {
+    const page = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html><body>It works!</body></html>"))
+    await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve))
+    const pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}`
+    try {
+      const [query, web] = await Promise.all([
+        runCli(["migrate", "--clickhouse-url", `http://default:${PASSWORD}@127.0.0.1:8123/?database=pm`]),
+        runCli(["migrate"], { env: { CLICKHOUSE_URL: pageUrl, CLICKHOUSE_PASSWORD: PASSWORD } })
+      ])
+      // A usage error: its exit code is the CLI's usage code (see report.ts), never 0.
+      expect(query.code).not.toBe(0)
+      expect(oneLine(query.stderr)).toEqual([
+        "polybackfill: the ClickHouse URL in --clickhouse-url has a query string (database), which polybackfill does not read: " +
+          "use http://default:***@127.0.0.1:8123, with the database in --database / CLICKHOUSE_DATABASE and the user in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or as user:password@)"
+      ])
+      expect(web.code).toBe(1)
+      expect(oneLine(web.stderr)).toEqual([
+        `polybackfill: ${pageUrl} is not ClickHouse (it answered HTTP 200 text/html with no X-ClickHouse-* header): ` +
+          "point --clickhouse-url / CLICKHOUSE_URL at ClickHouse's HTTP interface (http://host:8123, or https://host:8443 with TLS)"
+      ])
+      for (const r of [query, web]) expect(r.stdout + r.stderr).not.toContain(PASSWORD)
+    } finally {
+      page.closeAllConnections()
+      await new Promise((resolve) => page.close(resolve))
     }
   })
 
