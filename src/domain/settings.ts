@@ -58,27 +58,27 @@ const hostUrl = (host: string, port: Option.Option<number>): string => {
   return /:\d+$/.test(base) ? base : `${base}:${/^https:/i.test(base) ? HTTPS_PORT : HTTP_PORT}`
 }
 
-/** The URL as a suggestion, with another scheme and port when given (no query, password redacted). */
-const suggestion = (url: URL, protocol = url.protocol, port = url.port): string => {
-  const s = new URL(url)
-  s.protocol = protocol
-  s.port = port
-  s.search = ""
-  return redactUrl(s.toString()).replace(/\/$/, "")
+/** A URL to suggest instead: another scheme or port when given, no query, the password redacted. */
+export const suggestUrl = (raw: string | URL, change: { readonly protocol?: string; readonly port?: string } = {}): string => {
+  const url = new URL(raw)
+  if (change.protocol !== undefined) url.protocol = change.protocol
+  if (change.port !== undefined) url.port = change.port
+  url.search = ""
+  return redactUrl(url.toString()).replace(/\/$/, "")
 }
 
 /** What is wrong with a URL that parses but cannot be ClickHouse's HTTP interface, as one line. */
-const misdirected = (url: URL, where: string): string | undefined => {
+const notHttpInterface = (url: URL, where: string): string | undefined => {
   if (url.search !== "") {
     const keys = [...new Set(url.searchParams.keys())].join(", ")
-    return `the ClickHouse URL in ${where} has a query string (${keys}), which polybackfill does not read: use ${suggestion(url)}, with the database in --database / CLICKHOUSE_DATABASE and the user in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or as user:password@)`
+    return `the ClickHouse URL in ${where} has a query string (${keys}), which polybackfill does not read: use ${suggestUrl(url)}, with the database in --database / CLICKHOUSE_DATABASE and the user in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or as user:password@)`
   }
   const native = NATIVE_PORTS[url.port]
   if (native !== undefined) {
-    return `port ${url.port} in ${where} is ClickHouse's native protocol (clickhouse-client's); polybackfill uses the HTTP interface: use ${suggestion(url, native.protocol, String(native.port))}`
+    return `port ${url.port} in ${where} is ClickHouse's native protocol (clickhouse-client's); polybackfill uses the HTTP interface: use ${suggestUrl(url, { protocol: native.protocol, port: String(native.port) })}`
   }
   if (url.protocol === "https:" && url.port === String(HTTP_PORT)) {
-    return `https on port ${HTTP_PORT} in ${where}: ${HTTP_PORT} is ClickHouse's plain HTTP port: use ${suggestion(url, "http:")}, or ${suggestion(url, "https:", String(HTTPS_PORT))} for TLS`
+    return `https on port ${HTTP_PORT} in ${where}: ${HTTP_PORT} is ClickHouse's plain HTTP port: use ${suggestUrl(url, { protocol: "http:" })}, or ${suggestUrl(url, { protocol: "https:", port: String(HTTPS_PORT) })} for TLS`
   }
   return undefined
 }
@@ -102,7 +102,7 @@ export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): C
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return new UsageError({ message: `ClickHouse URL must use http or https (the HTTP interface, port 8123 by default), got ${url.protocol}` })
   }
-  const wrong = misdirected(url, where)
+  const wrong = notHttpInterface(url, where)
   if (wrong !== undefined) return new UsageError({ message: wrong })
   const username = url.username !== "" ? decodeURIComponent(url.username) : Option.getOrElse(env.user, () => "default")
   const password =

@@ -1,5 +1,6 @@
 import { ClickHouseError } from "../domain/errors.js"
 import { scrubSecrets } from "../domain/redact.js"
+import { suggestUrl } from "../domain/settings.js"
 
 /** What an error message may mention about the connection (never the password itself). */
 export interface ErrorContext {
@@ -60,14 +61,6 @@ export const unreachable = (ctx: ErrorContext, detail: string): ClickHouseError 
 
 const HTTP_INTERFACE = "ClickHouse's HTTP interface (http://host:8123, or https://host:8443 with TLS)"
 
-/** The URL shown in errors with another scheme or port: a fix to suggest (it is already redacted). */
-const withUrl = (displayUrl: string, change: { readonly protocol?: string; readonly port?: string }): string => {
-  const url = new URL(displayUrl)
-  if (change.protocol !== undefined) url.protocol = change.protocol
-  if (change.port !== undefined) url.port = change.port
-  return url.toString().replace(/\/$/, "")
-}
-
 /** A URL that answers, but not as ClickHouse's HTTP interface: one line saying what to use instead. */
 const misdirected = (ctx: ErrorContext, problem: string, instead?: string): ClickHouseError =>
   new ClickHouseError({
@@ -83,8 +76,8 @@ export const toClickHouseError = (ctx: ErrorContext, cause: unknown): ClickHouse
     return unreachable(ctx, code ?? "connection closed")
   }
   // A TLS client hello answered in plain HTTP: OpenSSL's "wrong version number".
-  if (code === "EPROTO" || /wrong version number/i.test(text)) {
-    return misdirected(ctx, "does not speak TLS (its port answers plain HTTP)", withUrl(ctx.displayUrl, { protocol: "http:" }))
+  if (/wrong version number/i.test(text)) {
+    return misdirected(ctx, "does not speak TLS (its port answers plain HTTP)", suggestUrl(ctx.displayUrl, { protocol: "http:" }))
   }
   // Node's HTTP parser (llhttp) refusing the answer: bytes that are not HTTP, e.g. the native protocol.
   if (code?.startsWith("HPE_") === true || /^Parse Error/i.test(text)) {
@@ -136,12 +129,13 @@ const header = (answer: FirstAnswer, name: string): string | undefined => {
  */
 export const checkFirstAnswer = (ctx: ErrorContext, answer: FirstAnswer): ClickHouseError | undefined => {
   const ok = answer.status !== undefined && answer.status >= 200 && answer.status < 300
-  const fromClickHouse = Object.keys(answer.headers).some((k) => k.toLowerCase().startsWith("x-clickhouse-"))
+  const fromClickHouse =
+    Object.keys(answer.headers).some((k) => k.toLowerCase().startsWith("x-clickhouse-")) || /DB::Exception/.test(answer.body)
   if (fromClickHouse || (ok && answer.body.trim() === "1")) return ok ? undefined : toClickHouseError(ctx, new Error(answer.body))
   // ClickHouse's native port answers an HTTP request with "Port 9000 is for clickhouse-client program. You must use port 8123 for HTTP."
   const httpPort = /You must use port (\d+) for HTTP/.exec(answer.body)
   if (httpPort !== null) {
-    return misdirected(ctx, `is ClickHouse's native port (it names port ${httpPort[1]} for HTTP)`, withUrl(ctx.displayUrl, { port: httpPort[1]! }))
+    return misdirected(ctx, `is ClickHouse's native port (it names port ${httpPort[1]} for HTTP)`, suggestUrl(ctx.displayUrl, { port: httpPort[1]! }))
   }
   const type = header(answer, "content-type")?.split(";")[0]
   return misdirected(ctx, `is not ClickHouse (it answered HTTP ${answer.status ?? "?"}${type === undefined ? "" : ` ${type}`} with no X-ClickHouse-* header)`)

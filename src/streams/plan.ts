@@ -38,10 +38,9 @@ export const planJob = <R>(
 ): Effect.Effect<PlanResult, PlanFailed | UnitStoreError, R | UnitStore> =>
   Effect.gen(function* () {
     const store = yield* UnitStore
-    const specs = yield* Effect.mapError(job.plan, (e) =>
-      e instanceof NothingToPlan
-        ? new PlanFailed({ job: job.name, message: e.message })
-        : new PlanFailed({ job: job.name, message: `planning ${job.name} failed: ${oneLine(e)}` })
+    const specs = yield* Effect.mapError(
+      job.plan,
+      (e) => new PlanFailed({ job: job.name, message: e instanceof NothingToPlan ? e.message : `planning ${job.name} failed: ${oneLine(e)}` })
     )
     const existing = yield* store.load(job.name)
     const change = planChange(job.name, existing, specs, options.rebuild)
