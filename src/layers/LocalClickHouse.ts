@@ -19,12 +19,16 @@ export interface LocalClickHouseOptions {
 export interface LocalServer {
   readonly url: string
   readonly pid: number
+  readonly httpPort: number
+  /** The native protocol's port (clickhouse-client --port). */
+  readonly tcpPort: number
+  readonly dataDir: string
   /** True when a server started earlier (by this or another command) was reused. */
   readonly reused: boolean
 }
 
 export type LocalStatus =
-  | { readonly _tag: "Running"; readonly pid: number; readonly url: string; readonly dataDir: string }
+  | { readonly _tag: "Running"; readonly pid: number; readonly url: string; readonly tcpPort: number; readonly dataDir: string }
   | { readonly _tag: "Unresponsive"; readonly pid: number; readonly url: string; readonly dataDir: string; readonly errorLog: string }
   | { readonly _tag: "NotRunning"; readonly dataDir: string }
 
@@ -258,7 +262,7 @@ const startFresh = (
           writeFileSync(paths.state, JSON.stringify(state, null, 2) + "\n")
           writeFileSync(paths.ports, JSON.stringify({ httpPort: ports.http, tcpPort: ports.tcp }) + "\n")
         }).pipe(Effect.tapError(() => server.kill))
-        return { url, pid: server.pid, reused: false }
+        return { url, pid: server.pid, httpPort: ports.http, tcpPort: ports.tcp, dataDir: paths.data, reused: false }
       }
       yield* server.kill
       const failure = up.left
@@ -303,8 +307,8 @@ export const ensureLocalClickHouse = (
         Effect.gen(function* () {
           const state = yield* readState(paths)
           if (Option.isSome(state) && isOurs(state.value, paths)) {
-            const { pid, url } = state.value
-            if (yield* answersPing(url)) return { url, pid, reused: true }
+            const { pid, url, httpPort, tcpPort } = state.value
+            if (yield* answersPing(url)) return { url, pid, httpPort, tcpPort, dataDir: paths.data, reused: true }
             // Killing it could break another command using it; the operator decides.
             return yield* fail(
               `the local ClickHouse (pid ${pid}) runs but does not answer ${url}/ping: see ${paths.errorLog}, or restart it with "polybackfill clickhouse stop"`
@@ -356,9 +360,9 @@ export const localClickHouseStatus = (stateDir: string): Effect.Effect<LocalStat
   return Effect.gen(function* () {
     const state = yield* readState(paths)
     if (Option.isNone(state) || !isOurs(state.value, paths)) return { _tag: "NotRunning", dataDir } as const
-    const { pid, url } = state.value
+    const { pid, url, tcpPort } = state.value
     return (yield* pingOk(url))
-      ? ({ _tag: "Running", pid, url, dataDir } as const)
+      ? ({ _tag: "Running", pid, url, tcpPort, dataDir } as const)
       : ({ _tag: "Unresponsive", pid, url, dataDir, errorLog: paths.errorLog } as const)
   })
 }
