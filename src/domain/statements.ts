@@ -119,8 +119,8 @@ export const Heartbeats = {
   liveRuns: query({
     name: "heartbeats.liveRuns",
     sql: (job: string, sinceS: number) =>
-      `SELECT run_id, host, pid FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${quote(jobName(job))} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
-    rows: Schema.Struct({ run_id: Schema.String, host: Schema.String, pid: N }),
+      `SELECT run_id, host, pid, state FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${quote(jobName(job))} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
+    rows: Schema.Struct({ run_id: Schema.String, host: Schema.String, pid: N, state: Schema.String }),
     example: ["fills", 1_777_000_000]
   }),
   latest: query({
