@@ -1,20 +1,24 @@
 import type { Migration } from "../../streams/migrate.js"
+import { rebuild } from "./0002_chain_tables.js"
+
+const HEARTBEAT_COLUMNS_V1 =
+  "job, run_id, host, pid, shard, workers_limit, in_flight, units_in_flight, units_done, rows, rows_per_sec, rate_limited_share, started_at, updated_at"
 
 /*
  * How each run ended, in its last heartbeat: `state` is running while it beats, then finished,
  * interrupted or failed in the final beat (a run that stops beating while still `running` crashed);
  * `units_error` counts the units it left in error. Rows written before this migration read state ''.
- * 18.16 has no ADD COLUMN IF NOT EXISTS (a syntax error there), so both columns are added by one ALTER:
- * it applies whole or not at all. The CREATE after it is what `migrate` runs again when the table was
- * dropped by hand, so it comes back with these columns.
+ * A rebuild (as in 0002) rather than ALTER ... ADD COLUMN: 18.16 has no ADD COLUMN IF NOT EXISTS, and
+ * every statement of a migration must be able to run again.
  */
 export const runEndings: Migration = {
   version: 3,
   name: "run_endings",
-  statements: (db) => [
-    `ALTER TABLE ${db}.worker_heartbeats ADD COLUMN state String DEFAULT '' AFTER shard, ADD COLUMN units_error UInt64 DEFAULT 0 AFTER units_done`,
-    `CREATE TABLE IF NOT EXISTS ${db}.worker_heartbeats (
-  job String,
+  statements: (db) =>
+    rebuild(
+      db,
+      "worker_heartbeats",
+      `job String,
   run_id String,
   host String,
   pid UInt32,
@@ -29,7 +33,8 @@ export const runEndings: Migration = {
   rows_per_sec Float64,
   rate_limited_share Float64,
   started_at DateTime,
-  updated_at DateTime
-) ENGINE = ReplacingMergeTree(updated_at) ORDER BY (job, run_id)`
-  ]
+  updated_at DateTime`,
+      "ReplacingMergeTree(updated_at) ORDER BY (job, run_id)",
+      { into: HEARTBEAT_COLUMNS_V1, select: HEARTBEAT_COLUMNS_V1 }
+    )
 }
