@@ -7,7 +7,7 @@ import { LocalClickHouseError } from "../domain/errors.js"
 import { EMBEDDED_URL } from "../domain/settings.js"
 import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } from "../layers/LocalClickHouse.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
-import { notRunningMessage, startedMessage } from "./clickhouseLayer.js"
+import { notAnsweringMessage, notRunningMessage, startedMessage } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 
 const options = { stateDir: clickhouseOptions.stateDir, ...logOptions }
@@ -61,7 +61,7 @@ const status = Command.make("status", options, (opts) =>
         // Not usable: exit 1, so a script can tell (`polybackfill clickhouse status || polybackfill clickhouse start`).
         case "Unresponsive":
           return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`).pipe(
-            Effect.zipRight(new LocalClickHouseError({ message: `the local ClickHouse (pid ${s.pid}) does not answer: see ${s.errorLog}, or restart it with \`polybackfill clickhouse stop\`` }))
+            Effect.zipRight(new LocalClickHouseError({ message: notAnsweringMessage(s) }))
           )
         case "NotRunning":
           return Console.log(`status: not running\ndata:   ${s.dataDir}`).pipe(

@@ -27,6 +27,10 @@ const HOW_TO_START = "start it with `polybackfill clickhouse start`, or set CLIC
 export const notRunningMessage = (stateDir: string): string =>
   `the local ClickHouse under ${stateDir} is not running, and this command only reads, so it does not start one: ${HOW_TO_START}`
 
+/** A managed server that runs but does not answer: killing it could break a command using it, so the operator decides. */
+export const notAnsweringMessage = (s: { readonly pid: number; readonly url: string; readonly errorLog: string }): string =>
+  `the local ClickHouse (pid ${s.pid}) runs but does not answer ${s.url}/ping: see ${s.errorLog}, or restart it with \`polybackfill clickhouse stop\``
+
 /** The one line a command says when it started the managed server: it outlives the command. */
 export const startedMessage = (server: LocalServer): string =>
   `started the local ClickHouse (pid ${server.pid}, data in ${server.dataDir}, HTTP port ${server.httpPort}, native port ${server.tcpPort}); ` +
@@ -39,10 +43,7 @@ const runningLocal = (stateDir: string) =>
       ? Effect.succeed(s.url)
       : Effect.fail(
           new LocalClickHouseError({
-            message:
-              s._tag === "NotRunning"
-                ? notRunningMessage(stateDir)
-                : `the local ClickHouse (pid ${s.pid}) runs but does not answer ${s.url}/ping: see ${s.errorLog}, or restart it with \`polybackfill clickhouse stop\``
+            message: s._tag === "NotRunning" ? notRunningMessage(stateDir) : notAnsweringMessage(s)
           })
         )
   )

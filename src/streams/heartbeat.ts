@@ -66,14 +66,14 @@ export const startHeartbeats = (d: HeartbeatDeps): Effect.Effect<void, never, Sc
 
 /**
  * What a run says when it takes units back: one line per dead run whose in_progress units it selected
- * (a run is dead once it has not beaten for DEAD_AFTER_S, or at once when its pid on this host is gone).
+ * (a run is dead once it recorded its ending, has not beaten for DEAD_AFTER_S, or its pid on this host is gone).
  */
 export const takebackLines = (selected: ReadonlyArray<UnitHead>, runId: string): ReadonlyArray<string> => {
   const byRun = new Map<string, number>()
   for (const u of selected) if (u.status === "in_progress" && u.run_id !== runId) byRun.set(u.run_id, (byRun.get(u.run_id) ?? 0) + 1)
   return [...byRun].map(
     ([dead, n]) =>
-      `taking ${n} unit${n === 1 ? "" : "s"} back from dead run ${dead || "(unknown)"} (no heartbeat for ${DEAD_AFTER_S} s, or its process on this host is gone): ` +
+      `taking ${n} unit${n === 1 ? "" : "s"} back from dead run ${dead || "(unknown)"} (it ended, sent no heartbeat for ${DEAD_AFTER_S} s, or its process on this host is gone): ` +
       "each resumes from its last checkpoint"
   )
 }

@@ -113,7 +113,7 @@ for (const engine of testEngines()) {
         expect(logs.filter((l) => l.includes("back from dead run")).sort()).toEqual(
           [...held].sort().map(
             ([run, n]) =>
-              `taking ${n} unit${n === 1 ? "" : "s"} back from dead run ${run} (no heartbeat for ${DEAD_AFTER_S} s, or its process on this host is gone): each resumes from its last checkpoint`
+              `taking ${n} unit${n === 1 ? "" : "s"} back from dead run ${run} (it ended, sent no heartbeat for ${DEAD_AFTER_S} s, or its process on this host is gone): each resumes from its last checkpoint`
           )
         )
         s = yield* statusNow("fake")
