@@ -7,6 +7,7 @@ import { LocalClickHouseError } from "../domain/errors.js"
 import { EMBEDDED_URL } from "../domain/settings.js"
 import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } from "../layers/LocalClickHouse.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
+import { notAnsweringMessage, notRunningMessage, startedMessage } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 
 const options = { stateDir: clickhouseOptions.stateDir, ...logOptions }
@@ -29,7 +30,11 @@ const start = Command.make("start", options, (opts) =>
   refuseEmbedded("start").pipe(
     Effect.zipRight(ensureLocalClickHouse(opts.stateDir)),
     Effect.flatMap((server) =>
-      Console.log(`ClickHouse ${server.reused ? "already running" : "started"} at ${server.url} (pid ${server.pid})`)
+      Console.log(
+        server.reused
+          ? `the local ClickHouse is already running at ${server.url} (pid ${server.pid}, native port ${server.tcpPort}); stop it with \`polybackfill clickhouse stop\``
+          : startedMessage(server)
+      )
     ),
     withLogging(opts)
   )
@@ -53,15 +58,20 @@ const status = Command.make("status", options, (opts) =>
       switch (s._tag) {
         case "Running":
           return Console.log(`status: running\npid:    ${s.pid}\nurl:    ${s.url}\nnative: 127.0.0.1:${s.tcpPort} (clickhouse-client --port ${s.tcpPort})\ndata:   ${s.dataDir}`)
+        // Not usable: exit 1, so a script can tell (`polybackfill clickhouse status || polybackfill clickhouse start`).
         case "Unresponsive":
-          return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`)
+          return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`).pipe(
+            Effect.zipRight(new LocalClickHouseError({ message: notAnsweringMessage(s) }))
+          )
         case "NotRunning":
-          return Console.log(`status: not running\ndata:   ${s.dataDir}`)
+          return Console.log(`status: not running\ndata:   ${s.dataDir}`).pipe(
+            Effect.zipRight(new LocalClickHouseError({ message: notRunningMessage(opts.stateDir) }))
+          )
       }
     }),
     withLogging(opts)
   )
-).pipe(Command.withDescription("Show whether the local ClickHouse runs, its pid, URL and data directory"))
+).pipe(Command.withDescription("Show whether the local ClickHouse runs, its pid, URL, native port and data directory (exit 1 when it does not run)"))
 
 const run = (command: string, ...args: Array<string>) =>
   Process.make(command, ...args).pipe(

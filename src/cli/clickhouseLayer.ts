@@ -5,7 +5,9 @@ import { ClickHouse } from "../services/ClickHouse.js"
 import type { ClickHouseLiveOptions } from "../layers/ClickHouseLive.js"
 import { makeClickHouse } from "../layers/ClickHouseLive.js"
 import { USE_A_SERVER, embeddedConnection, openEmbedded } from "../layers/EmbeddedClickHouse.js"
-import { ensureLocalClickHouse } from "../layers/LocalClickHouse.js"
+import type { LocalServer } from "../layers/LocalClickHouse.js"
+import { ensureLocalClickHouse, localClickHouseStatus } from "../layers/LocalClickHouse.js"
+import type { ServerBinary } from "../layers/localClickHouseConfig.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
 import type { ClickHouseOptionValues } from "./common.js"
 import { resolveClickHouseTarget } from "./common.js"
@@ -15,7 +17,36 @@ export interface ClickHouseChoiceOptions extends ClickHouseLiveOptions {
   readonly needsServerFor?: string | undefined
   /** Where to look for a server binary when no URL is configured (default: PATH, then the usual install directories). */
   readonly serverSearch?: { readonly pathEnv: string; readonly fixedDirs: ReadonlyArray<string> }
+  /** A command that only reads (status): uses the managed server when it runs, never starts one. */
+  readonly readOnly?: boolean
 }
+
+const HOW_TO_START = "start it with `polybackfill clickhouse start`, or set CLICKHOUSE_URL to a server of yours"
+
+/** Why a read-only command stops when the managed server is not running here. */
+export const notRunningMessage = (stateDir: string): string =>
+  `the local ClickHouse under ${stateDir} is not running, and this command only reads, so it does not start one: ${HOW_TO_START}`
+
+/** A managed server that runs but does not answer: killing it could break a command using it, so the operator decides. */
+export const notAnsweringMessage = (s: { readonly pid: number; readonly url: string; readonly errorLog: string }): string =>
+  `the local ClickHouse (pid ${s.pid}) runs but does not answer ${s.url}/ping: see ${s.errorLog}, or restart it with \`polybackfill clickhouse stop\``
+
+/** The one line a command says when it started the managed server: it outlives the command. */
+export const startedMessage = (server: LocalServer): string =>
+  `started the local ClickHouse (pid ${server.pid}, data in ${server.dataDir}, HTTP port ${server.httpPort}, native port ${server.tcpPort}); ` +
+  "it keeps running after this command: stop it with `polybackfill clickhouse stop`"
+
+/** The managed server when it runs; a read-only command never starts it. */
+const runningLocal = (stateDir: string) =>
+  Effect.flatMap(localClickHouseStatus(stateDir), (s) =>
+    s._tag === "Running"
+      ? Effect.succeed(s.url)
+      : Effect.fail(
+          new LocalClickHouseError({
+            message: s._tag === "NotRunning" ? notRunningMessage(stateDir) : notAnsweringMessage(s)
+          })
+        )
+  )
 
 /** The embedded engine under --state-dir, as the ClickHouse port (same client code as a server). */
 const embedded = (stateDir: string, database: string, options: ClickHouseChoiceOptions) =>
@@ -27,6 +58,14 @@ const embedded = (stateDir: string, database: string, options: ClickHouseChoiceO
     }
     const engine = yield* openEmbedded(stateDir)
     return yield* makeClickHouse(embeddedConnection(engine, database), options)
+  })
+
+const startingLocal = (stateDir: string, binary: ServerBinary) =>
+  Effect.gen(function* () {
+    const local = yield* ensureLocalClickHouse(stateDir, { binary })
+    if (local.reused) yield* Effect.logDebug(`using the local ClickHouse at ${local.url} (pid ${local.pid})`)
+    else yield* Effect.logInfo(startedMessage(local))
+    return local.url
   })
 
 /**
@@ -53,10 +92,9 @@ export const layerClickHouseFromOptions = (
         return yield* embedded(opts.stateDir, target.database, options)
       }
       yield* Effect.logDebug(`ClickHouse: the managed local server (${binary.command} is installed; CLICKHOUSE_URL=embedded runs the engine in-process instead)`)
-      const local = yield* ensureLocalClickHouse(opts.stateDir, { binary })
-      yield* Effect.logDebug(`using the local ClickHouse at ${local.url} (pid ${local.pid})`)
+      const url = options.readOnly === true ? yield* runningLocal(opts.stateDir) : yield* startingLocal(opts.stateDir, binary)
       return yield* makeClickHouse(
-        { url: local.url, username: "default", password: Redacted.make(""), database: target.database },
+        { url, username: "default", password: Redacted.make(""), database: target.database },
         options
       )
     })

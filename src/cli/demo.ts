@@ -71,7 +71,18 @@ const queryCommand = (opts: { stateDir: string; clickhouseUrl: Option.Option<str
   return (sql: string) => `clickhouse-client ${flags} --query "${sql}"`
 }
 
-export const formatDemoReport = (report: DemoReport, command: (sql: string) => string): ReadonlyArray<string> => {
+/** The status command that reaches the demo's database: the same engine, state dir and database. */
+const statusCommand = (opts: { stateDir: string; clickhouseUrl: Option.Option<string> }, displayUrl: string, database: string) => {
+  const flags = [`--database ${database}`]
+  if (displayUrl.startsWith("embedded:")) flags.push("--clickhouse-url embedded")
+  else if (Option.isSome(opts.clickhouseUrl)) flags.push(`--clickhouse-url ${displayUrl}`)
+  // A remote server needs no state dir; the managed and embedded ones live in it (said when not the default one).
+  const remote = Option.isSome(opts.clickhouseUrl) && !displayUrl.startsWith("embedded:")
+  if (!remote && resolve(opts.stateDir) !== resolve(".polybackfill")) flags.push(`--state-dir ${opts.stateDir}`)
+  return `polybackfill status ${flags.join(" ")}`
+}
+
+export const formatDemoReport = (report: DemoReport, command: (sql: string) => string, status: string): ReadonlyArray<string> => {
   const lines: Array<string> = ["", "polybackfill demo: done"]
   for (const j of report.jobs) lines.push(`  ${formatSummary(j.run)}`)
   lines.push("", "rows per table (FINAL: one row per key):")
@@ -85,6 +96,7 @@ export const formatDemoReport = (report: DemoReport, command: (sql: string) => s
     `  ${formatCount(c.marketsV1)} traded before the 2026-04-28 switch (V1), ${formatCount(c.marketsV2)} after it (V2); ` +
       `fills read from the chain ${formatCount(c.fromChain)}, from the subgraph only ${formatCount(c.fromGoldsky)} (it ends at the switch)`,
     `wall time: ${formatDuration(report.wallMs)}`,
+    `the demo's jobs and runs are in database ${report.database}: see them with \`${status}\``,
     "",
     "try:"
   )
@@ -138,7 +150,8 @@ const demo = (opts: DemoOptions) => Effect.flatMap(loadSimulator, ({ layerSimula
       identity: { host: hostname(), pid: process.pid }
     }).pipe(Effect.provide(jobLayers))
     const wallMs = (yield* Clock.currentTimeMillis) - started
-    for (const line of formatDemoReport({ ...report, wallMs }, queryCommand(opts, clickhouse.displayUrl, clickhouse.database))) {
+    const status = statusCommand(opts, clickhouse.displayUrl, clickhouse.database)
+    for (const line of formatDemoReport({ ...report, wallMs }, queryCommand(opts, clickhouse.displayUrl, clickhouse.database), status)) {
       yield* Console.log(line)
     }
   }).pipe(

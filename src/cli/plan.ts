@@ -7,6 +7,7 @@ import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { layerOnchainSettings, onchainPlanOptions, resolvePlanWindow } from "./onchainOptions.js"
+import { checkpointEnv } from "./runOptions.js"
 
 export const planCommand = Command.make(
   "plan",
@@ -14,7 +15,8 @@ export const planCommand = Command.make(
     job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain")),
     rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
     checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-      Options.withDescription("where unit status and cursors live (as for run)"),
+      Options.withDescription("where unit status and cursors live (as for run; env POLYBACKFILL_CHECKPOINT)"),
+      Options.withFallbackConfig(checkpointEnv),
       Options.withDefault("clickhouse" as const)
     ),
     ...onchainPlanOptions,

@@ -11,6 +11,9 @@ export const DEFAULT_BATCH_SIZE = 5000
 export const DEFAULT_CHECKPOINT_INTERVAL = 5000
 
 /** `run`'s flags. The seeds' environment names work as fallbacks. */
+/** --checkpoint's environment variable, shared by plan, run and status: one setting for a deployment that keeps its plan in files. */
+export const checkpointEnv = Config.literal("clickhouse", "file")("POLYBACKFILL_CHECKPOINT")
+
 export const runOptions = {
   workers: Options.text("workers").pipe(
     Options.withDescription("requests per host at once: auto (default: rises while the host answers well, falls on 429s, timeouts and slow answers, starts from the limit an earlier run learned) or a number to pin it (env WORKER_COUNT)"),
@@ -49,7 +52,8 @@ export const runOptions = {
     Options.withDefault(DEFAULT_CHECKPOINT_INTERVAL)
   ),
   checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir"),
+    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir (env POLYBACKFILL_CHECKPOINT)"),
+    Options.withFallbackConfig(checkpointEnv),
     Options.withDefault("clickhouse" as const)
   ),
   retryErrors: Options.boolean("retry-errors").pipe(Options.withDescription("also run units that ended in error")),

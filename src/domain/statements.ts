@@ -99,10 +99,12 @@ export const HeartbeatRow = Schema.Struct({
   host: Schema.String,
   pid: N,
   shard: Schema.String,
+  state: Schema.Literal("running", "finished", "interrupted", "failed", ""),
   workers_limit: N,
   in_flight: N,
   units_in_flight: N,
   units_done: N,
+  units_error: N,
   rows: N,
   rows_per_sec: N,
   rate_limited_share: N,
@@ -110,15 +112,15 @@ export const HeartbeatRow = Schema.Struct({
   updated_at: N
 })
 const HEARTBEAT_COLUMNS =
-  "job, run_id, host, pid, shard, workers_limit, in_flight, units_in_flight, units_done, rows, rows_per_sec, rate_limited_share, " +
+  "job, run_id, host, pid, shard, state, workers_limit, in_flight, units_in_flight, units_done, units_error, rows, rows_per_sec, rate_limited_share, " +
   "toUInt32(started_at) AS started_at, toUInt32(updated_at) AS updated_at"
 
 export const Heartbeats = {
   liveRuns: query({
     name: "heartbeats.liveRuns",
     sql: (job: string, sinceS: number) =>
-      `SELECT run_id, host, pid FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${quote(jobName(job))} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
-    rows: Schema.Struct({ run_id: Schema.String, host: Schema.String, pid: N }),
+      `SELECT run_id, host, pid, state FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${quote(jobName(job))} AND updated_at >= toDateTime(${quote(Math.floor(sinceS))})`,
+    rows: Schema.Struct({ run_id: Schema.String, host: Schema.String, pid: N, state: Schema.String }),
     example: ["fills", 1_777_000_000]
   }),
   latest: query({
@@ -127,6 +129,24 @@ export const Heartbeats = {
       `SELECT ${HEARTBEAT_COLUMNS} FROM ${TABLES.workerHeartbeats} FINAL WHERE job = ${quote(jobName(job))} ORDER BY updated_at DESC LIMIT ${quote(Math.max(1, Math.floor(limit)))}`,
     rows: HeartbeatRow,
     example: ["fills", 10]
+  })
+}
+
+// ---- quarantine (src/streams/status.ts) ----
+
+export const Quarantine = {
+  /** Quarantined rows of a job, and the query `status` suggests for reading them. */
+  count: query({
+    name: "quarantine.count",
+    sql: (job: string) => `SELECT count() AS n FROM ${TABLES.quarantine} WHERE job = ${quote(jobName(job))}`,
+    rows: Schema.Struct({ n: N }),
+    example: ["fills"]
+  }),
+  latest: command({
+    name: "quarantine.latest",
+    sql: (job: string) =>
+      `SELECT created_at, unit_key, source, reason, raw FROM ${TABLES.quarantine} WHERE job = ${quote(jobName(job))} ORDER BY created_at DESC LIMIT 20`,
+    example: ["fills"]
   })
 }
 
@@ -279,6 +299,7 @@ const examples = EXAMPLE_QUERIES.map((q, i) => command({ name: `demo.example${i 
 export const STATEMENTS: ReadonlyArray<Statement<ReadonlyArray<any>, any>> = [
   ...Object.values(Units),
   ...Object.values(Heartbeats),
+  ...Object.values(Quarantine),
   ...Object.values(GovernorLimits),
   ...Object.values(Catalogue),
   ...Object.values(FillsPlan),

@@ -180,16 +180,22 @@ export interface WorkerHeartbeatRow {
   readonly host: string
   readonly pid: number
   readonly shard: string // "i/N"
+  /** running while it beats; the final beat says how it ended ('' in rows written before migration 0003). */
+  readonly state: RunState | ""
   readonly workers_limit: number
   readonly in_flight: number
   readonly units_in_flight: number
   readonly units_done: number
+  readonly units_error: number
   readonly rows: number
   readonly rows_per_sec: number
   readonly rate_limited_share: number
   readonly started_at: number
   readonly updated_at: number
 }
+
+/** A run's state in its heartbeat: `running`, then how it ended in its final beat. */
+export type RunState = "running" | "finished" | "interrupted" | "failed"
 
 export interface QuarantineRow {
   readonly job: string

@@ -19,6 +19,10 @@ export interface LocalClickHouseOptions {
 export interface LocalServer {
   readonly url: string
   readonly pid: number
+  readonly httpPort: number
+  /** The native protocol's port (clickhouse-client --port). */
+  readonly tcpPort: number
+  readonly dataDir: string
   /** True when a server started earlier (by this or another command) was reused. */
   readonly reused: boolean
 }
@@ -258,7 +262,7 @@ const startFresh = (
           writeFileSync(paths.state, JSON.stringify(state, null, 2) + "\n")
           writeFileSync(paths.ports, JSON.stringify({ httpPort: ports.http, tcpPort: ports.tcp }) + "\n")
         }).pipe(Effect.tapError(() => server.kill))
-        return { url, pid: server.pid, reused: false }
+        return { url, pid: server.pid, httpPort: ports.http, tcpPort: ports.tcp, dataDir: paths.data, reused: false }
       }
       yield* server.kill
       const failure = up.left
@@ -303,8 +307,8 @@ export const ensureLocalClickHouse = (
         Effect.gen(function* () {
           const state = yield* readState(paths)
           if (Option.isSome(state) && isOurs(state.value, paths)) {
-            const { pid, url } = state.value
-            if (yield* answersPing(url)) return { url, pid, reused: true }
+            const { pid, url, httpPort, tcpPort } = state.value
+            if (yield* answersPing(url)) return { url, pid, httpPort, tcpPort, dataDir: paths.data, reused: true }
             // Killing it could break another command using it; the operator decides.
             return yield* fail(
               `the local ClickHouse (pid ${pid}) runs but does not answer ${url}/ping: see ${paths.errorLog}, or restart it with "polybackfill clickhouse stop"`

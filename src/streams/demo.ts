@@ -55,6 +55,8 @@ export interface DemoReport {
   readonly tables: ReadonlyArray<TableCount>
   readonly coverage: Coverage
   readonly wallMs: number
+  /** Where it all landed: `status --database` reads it there. */
+  readonly database: string
 }
 
 export { EXAMPLE_QUERIES }
@@ -102,5 +104,5 @@ export const runDemo = <R>(
     }
     for (const q of EXAMPLE_QUERIES) yield* clickhouse.command(q.sql)
     const ended = yield* Clock.currentTimeMillis
-    return { jobs: reports, tables, coverage, wallMs: ended - started }
+    return { jobs: reports, tables, coverage, wallMs: ended - started, database: clickhouse.database }
   })

@@ -16,7 +16,7 @@ import { waiting } from "../services/Waiting.js"
 import type { RunCounters, UnitRun, Marker } from "./checkpoint.js"
 import { emptyCounters, makeCheckpointer } from "./checkpoint.js"
 import { makeClaimer } from "./claims.js"
-import { DEAD_AFTER_S, startHeartbeats } from "./heartbeat.js"
+import { DEAD_AFTER_S, startHeartbeats, takebackLines } from "./heartbeat.js"
 import type { Job, Page, TableRows } from "./Job.js"
 import type { SinkOptions } from "./sink.js"
 import { makeSink, SinkStopped } from "./sink.js"
@@ -147,6 +147,7 @@ export const runJob = <R>(
       loadHeads === undefined
         ? selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan) // full rows: store.load
         : selectUnits(all, { ...options.selection, liveRuns })
+    for (const line of takebackLines(selected, options.runId)) yield* Effect.logInfo(line)
     const workers = Math.max(1, Math.floor(options.workers))
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(

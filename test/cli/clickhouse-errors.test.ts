@@ -102,9 +102,9 @@ describe("migrate and clickhouse status from the command line", () => {
     expect(second.stdout).not.toContain("applied migration")
   })
 
-  it("clickhouse status with nothing started says so and exits 0", async () => {
+  it("clickhouse status with nothing started says so and exits 1 (test/cli/status.test.ts: and how to start it)", async () => {
     const result = await runCli(["clickhouse", "status", "--state-dir", stateDir])
-    expect(result.code).toBe(0)
+    expect(result.code).toBe(1)
     expect(result.stdout).toContain("status: not running")
     expect(result.stdout).toContain(join(stateDir, "clickhouse", "data"))
   })

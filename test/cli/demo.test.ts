@@ -34,6 +34,15 @@ describe("polybackfill demo", () => {
       expect(out).toContain(`coverage: ${traded()} of 60 markets have fills`)
       expect(out).toContain(`${traded("v1")} traded before the 2026-04-28 switch (V1), ${traded("v2")} after it (V2); fills read from the chain ${truth.length.toLocaleString("en-US")}, from the subgraph only 0`)
       expect(out.match(/clickhouse-client --host \S+ --database \w+ --query/g)).toHaveLength(4)
+      // The status command it prints reaches the demo's database, and shows every run as finished.
+      const status = /see them with `polybackfill (status [^`]+)`/.exec(out)
+      expect(status?.[1]).toBe(`status --database ${database}`)
+      const shown = await runCli(status![1]!.split(" "), { env: { CLICKHOUSE_URL: testServerUrl() } })
+      expect(shown.code, shown.stderr).toBe(0)
+      expect(shown.stdout).toContain("fills: 60 units")
+      expect(shown.stdout).toContain("progress: 60 of 60 units done (100%)")
+      expect(shown.stdout).toMatch(/^ {4}\w+ finished · /m)
+      expect(shown.stdout).not.toMatch(/ (running|crashed|interrupted|failed) · /)
     } finally {
       await Effect.runPromise(dropDatabase(database))
     }
@@ -47,6 +56,9 @@ describe("polybackfill demo", () => {
       expect(result.code, result.stderr).toBe(0)
       expect(result.stdout).toContain(`clickhouse: database polybackfill_demo at embedded:${stateDir}/embedded`)
       expect(result.stdout).toContain("fills: 60 of 60 units done")
+      expect(result.stdout).toContain(
+        `the demo's jobs and runs are in database polybackfill_demo: see them with \`polybackfill status --database polybackfill_demo --clickhouse-url embedded --state-dir ${stateDir}\``
+      )
       const commands = result.stdout.split("\n").filter((l) => l.trim().startsWith("node -e ")).map((l) => l.trim())
       expect(commands).toHaveLength(EXAMPLE_QUERIES.length)
       const busiest = execSync(commands.at(-1)!, { cwd: ROOT, encoding: "utf8" })

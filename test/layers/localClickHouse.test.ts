@@ -168,8 +168,9 @@ describe("the managed server (real ClickHouse)", () => {
       expect(yield* pingOk(first.url)).toBe(true)
 
       const second = yield* ensureLocalClickHouse(stateDir)
-      expect(second).toEqual({ url: first.url, pid: first.pid, reused: true })
-      expect(yield* localClickHouseStatus(stateDir)).toMatchObject({ _tag: "Running", pid: first.pid, url: first.url })
+      expect(second).toEqual({ ...first, reused: true })
+      expect([first.httpPort, first.tcpPort, first.dataDir]).toEqual([Number(new URL(first.url).port), expect.any(Number), join(stateDir, "clickhouse", "data") + "/"])
+      expect(yield* localClickHouseStatus(stateDir)).toMatchObject({ _tag: "Running", pid: first.pid, url: first.url, tcpPort: first.tcpPort })
       // It runs with a bare environment: no CLICKHOUSE_PASSWORD or RPC keys of the command that started it.
       const environ = readFileSync(`/proc/${first.pid}/environ`, "utf8").split("\0").filter((e) => e !== "")
       expect(environ.map((e) => e.split("=")[0]).sort()).toEqual(

@@ -146,8 +146,8 @@ describe("heartbeats: clickhouse", () => {
       const hb = yield* Heartbeats
       const beat = (run: string, updated: number, rows: number) =>
         hb.beat({
-          job: "fills", run_id: run, host: "h", pid: 1, shard: "0/1", workers_limit: 32, in_flight: 3, units_in_flight: 2,
-          units_done: rows / 10, rows, rows_per_sec: 5.5, rate_limited_share: 0, started_at: 1_780_000_000, updated_at: updated
+          job: "fills", run_id: run, host: "h", pid: 1, shard: "0/1", state: "running", workers_limit: 32, in_flight: 3, units_in_flight: 2,
+          units_done: rows / 10, units_error: 0, rows, rows_per_sec: 5.5, rate_limited_share: 0, started_at: 1_780_000_000, updated_at: updated
         })
       yield* beat("old", 1_780_000_100, 10)
       yield* beat("new", 1_780_000_100, 10)

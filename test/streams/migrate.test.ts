@@ -69,8 +69,8 @@ const unit: BackfillUnitRow = {
   run_id: "r1", last_run_at: 0, payload: "{}", version: 1_700_000_000_000
 }
 const heartbeat: WorkerHeartbeatRow = {
-  job: "fills", run_id: "r1", host: "h", pid: 42, shard: "0/1", workers_limit: 8, in_flight: 3, units_in_flight: 2, units_done: 7,
-  rows: 1000, rows_per_sec: 12.5, rate_limited_share: 0.01, started_at: 1_700_000_000, updated_at: 1_700_000_060
+  job: "fills", run_id: "r1", host: "h", pid: 42, shard: "0/1", state: "finished", workers_limit: 8, in_flight: 3, units_in_flight: 2,
+  units_done: 7, units_error: 1, rows: 1000, rows_per_sec: 12.5, rate_limited_share: 0.01, started_at: 1_700_000_000, updated_at: 1_700_000_060
 }
 const quarantined: QuarantineRow = { job: "fills", unit_key: HASH, source: "goldsky", reason: "bad", raw: "{\"x\":1}", run_id: "r1", created_at: 1_700_000_000 }
 const limit: GovernorLimitRow = { host: "gamma-api.polymarket.com", endpoint: "", safe_limit: 12, updated_at: 1_700_000_000 }
@@ -101,7 +101,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       const lines: Array<string> = []
       const first = yield* migrate(MIGRATIONS, (line) => Effect.sync(() => lines.push(line)))
       expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version))
-      expect(lines).toEqual(["applied migration 0001 initial_schema", "applied migration 0002 chain_tables"])
+      expect(lines).toEqual(["applied migration 0001 initial_schema", "applied migration 0002 chain_tables", "applied migration 0003 run_endings"])
       const names = first.tables.map((t) => t.name)
       for (const table of [...Object.values(TABLES), "pm_trades_with_external", "market_resolutions", "wallet_pnl"]) {
         expect(names).toContain(table)
@@ -111,7 +111,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       const second = yield* migrate(MIGRATIONS, silent)
       expect(second.applied).toEqual([])
       expect(second.tables).toEqual(first.tables)
-      expect(yield* appliedVersions).toEqual([1, 2])
+      expect(yield* appliedVersions).toEqual([1, 2, 3])
     }))
 
   it.effect("a table dropped after its migration ran is created again by the next migrate, and reported", () =>
@@ -178,19 +178,19 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, silent)
       const addColumn: Migration = {
-        version: 3,
+        version: 99,
         name: "test_add_column",
         statements: (db) => [`ALTER TABLE ${db}.quarantine ADD COLUMN test_note String DEFAULT ''`]
       }
       const upgraded = yield* migrate([...MIGRATIONS, addColumn], silent)
-      expect(upgraded.applied).toEqual([{ version: 3, name: "test_add_column" }])
+      expect(upgraded.applied).toEqual([{ version: 99, name: "test_add_column" }])
       const note = yield* clickhouse.query(
         "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'quarantine' AND name = 'test_note'",
         Schema.Struct({ name: Schema.String })
       )
       expect(note).toHaveLength(1)
       const older = yield* migrate(MIGRATIONS, silent)
-      expect(older).toMatchObject({ applied: [], unknown: [3] })
+      expect(older).toMatchObject({ applied: [], unknown: [99] })
     }).pipe(Effect.provide(layerTestClickHouseOn(engine, "upgrade"))))
 
   it.effect("0002 keeps the rows 0001's tables held: fills get their fee asset, transfers their zero mark", () =>
@@ -203,7 +203,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       yield* clickhouse.insert(TABLES.clobFills, [buy, sell])
       const { zero_value, ...oldTransfer } = erc1155
       yield* clickhouse.insert(TABLES.erc1155Transfers, [oldTransfer, { ...oldTransfer, batch_index: 2, amount: "0" }])
-      expect((yield* migrate(MIGRATIONS, silent)).applied.map((m) => m.version)).toEqual([2])
+      expect((yield* migrate(MIGRATIONS.slice(0, 2), silent)).applied.map((m) => m.version)).toEqual([2])
       const fills = yield* clickhouse.query(
         `SELECT fill_id, fee_asset, fee_shares, fee_usdc, toString(fee) AS fee FROM ${TABLES.clobFills} FINAL ORDER BY fill_id`,
         Schema.Struct({ fill_id: Schema.String, fee_asset: Schema.String, fee_shares: Schema.Number, fee_usdc: Schema.Number, fee: Schema.String })
@@ -218,4 +218,20 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       )
       expect(transfers).toEqual([{ batch_index: 1, zero_value: 0 }, { batch_index: 2, zero_value: 1 }])
     }).pipe(Effect.provide(layerTestClickHouseOn(engine, "keep"))))
+
+  it.effect("0003 gives earlier heartbeats an empty state and no errors, and a dropped worker_heartbeats comes back with both columns", () =>
+    Effect.gen(function* () {
+      const clickhouse = yield* ClickHouse
+      yield* migrate(MIGRATIONS.slice(0, 2), silent)
+      const { state, units_error, ...oldBeat } = heartbeat
+      yield* clickhouse.insert(TABLES.workerHeartbeats, [oldBeat])
+      expect((yield* migrate(MIGRATIONS, silent)).applied.map((m) => m.version)).toEqual([3])
+      const Beat = Schema.Struct({ run_id: Schema.String, state: Schema.String, units_error: Schema.NumberFromString })
+      const read = clickhouse.query(`SELECT run_id, state, toString(units_error) AS units_error FROM ${TABLES.workerHeartbeats} FINAL`, Beat)
+      expect(yield* read).toEqual([{ run_id: "r1", state: "", units_error: 0 }])
+      yield* clickhouse.command(`DROP TABLE ${TABLES.workerHeartbeats}`)
+      expect((yield* migrate(MIGRATIONS, silent)).recreated).toEqual([TABLES.workerHeartbeats])
+      yield* clickhouse.insert(TABLES.workerHeartbeats, [{ ...heartbeat }])
+      expect(yield* read).toEqual([{ run_id: "r1", state: "finished", units_error: 1 }])
+    }).pipe(Effect.provide(layerTestClickHouseOn(engine, "endings"))))
 })

@@ -10,7 +10,7 @@ import type { Migration } from "../../streams/migrate.js"
 
 const create = (table: string, columns: string, engine: string) => `CREATE TABLE ${table} (\n  ${columns}\n) ENGINE = ${engine}`
 
-const rebuild = (db: string, name: string, columns: string, engine: string, copy: { readonly into: string; readonly select: string }) => [
+export const rebuild = (db: string, name: string, columns: string, engine: string, copy: { readonly into: string; readonly select: string }) => [
   `DROP TABLE IF EXISTS ${db}.${name}_new`,
   create(`${db}.${name}_new`, columns, engine),
   `INSERT INTO ${db}.${name}_new (${copy.into}) SELECT ${copy.select} FROM ${db}.${name}`,
