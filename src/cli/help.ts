@@ -196,12 +196,13 @@ export const renderHelp = (page: HelpPage, width: number, bold: (text: string) =
   const usage = usageLine(page.program, page.path, page.usage)
   const withCommand = blocks.some((b) => b._tag === "Header" && b.text === "COMMANDS") && !usage.includes("<command>")
   const out: Array<string> = [`${page.program} ${page.version}`, "", bold("USAGE"), `${" ".repeat(INDENT)}${usage}${withCommand ? " <command>" : ""}`]
+  const anyRequired = blocks.some((b) => b._tag === "Entries" && b.entries.some(([, d]) => /\brequired\)$/.test(d)))
   let section = ""
   for (const block of blocks) {
     switch (block._tag) {
       case "Header":
         section = block.text
-        out.push("", bold(section === "OPTIONS" ? "OPTIONS (optional unless marked required)" : section))
+        out.push("", bold(section === "OPTIONS" ? `OPTIONS (${anyRequired ? "optional unless marked required" : "all optional"})` : section))
         break
       case "Paragraph":
         out.push(...wrap(block.text, width - INDENT).map((l) => `${" ".repeat(INDENT)}${l}`))
