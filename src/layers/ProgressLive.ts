@@ -42,10 +42,11 @@ export const makeLogLines = (every: Duration.DurationInput = Duration.seconds(10
   track: (read) => ticker(read, every, (s) => Effect.logInfo(formatProgress(s)), (s) => Effect.logInfo(formatProgress(s)))
 })
 
+/** A live line when stderr is a terminal, plain log lines otherwise (--log-file keeps them either way). */
+export const makeProgress = (writer: TerminalWriter): ProgressApi => (writer.live ? makeTerminal(writer) : makeLogLines())
+
 export const layerTerminal: Layer.Layer<Progress> = Layer.sync(Progress, () => makeTerminal())
 export const layerLogLines: Layer.Layer<Progress> = Layer.succeed(Progress, makeLogLines())
-
-/** A live line when stderr is a terminal, plain log lines otherwise (--log-file keeps them either way). */
-export const layerAuto: Layer.Layer<Progress> = Layer.suspend(() => (processTerminal().live ? layerTerminal : layerLogLines))
+export const layerAuto: Layer.Layer<Progress> = Layer.sync(Progress, () => makeProgress(processTerminal()))
 
 export const layerSilent: Layer.Layer<Progress> = Layer.succeed(Progress, { track: () => Effect.void })

@@ -79,8 +79,9 @@ export const makeTerminalWriter = (
       draw()
     },
     status: (line) => {
-      if (!live) return
-      shown = colour("err") ? line : stripColour(line)
+      const next = colour("err") ? line : stripColour(line)
+      if (!live || next === shown) return
+      shown = next
       draw()
     },
     clearStatus: () => {
