@@ -35,9 +35,6 @@ const ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]/g
 
 export const stripColour = (text: string): string => text.replace(SGR, "")
 
-/** Visible length: escapes take no room. */
-export const visibleLength = (text: string): number => text.replace(ESCAPES, "").length
-
 /** At most `width` visible characters; a cut line ends with "…". */
 export const fitWidth = (text: string, width: number): string => {
   const plain = text.replace(ESCAPES, "")
