@@ -65,9 +65,9 @@ const progressParts = (s: ProgressSnapshot): ReadonlyArray<string> => {
   return [
     `this run ${formatCount(finished)}/${formatCount(s.unitsTotal)} units${s.unitsError > 0 ? ` (${formatCount(s.unitsError)} errors)` : ""}`,
     `ETA ${r.etaMs === undefined ? "?" : formatDuration(r.etaMs)}`,
-    `${rate(r.unitsPerSec)} units/s`,
     `units ${formatCount(s.unitsInFlight)} in flight`,
     `requests ${s.workers}`,
+    `${rate(r.unitsPerSec)} units/s`,
     `${formatCount(s.rows)} rows${s.quarantined > 0 ? ` (+${formatCount(s.quarantined)} quarantined)` : ""}`,
     `${rate(r.rowsPerSec)} rows/s`
   ]
@@ -77,7 +77,7 @@ const jobPart = (s: ProgressSnapshot, bar = "") => `${s.job} ${bar}${percent(job
 
 /**
  * A periodic plain line (no terminal):
- * `fills 45.0% of 20,000 units · this run 1,234/11,000 units (5 errors) · ETA 6m47s · 41.2 units/s · units 256 in flight · requests 8 in flight (limit 8) · 61,700 rows · 2,060 rows/s`.
+ * `fills 45.0% of 20,000 units · this run 1,234/11,000 units (5 errors) · ETA 6m47s · units 256 in flight · requests 8 in flight (limit 8) · 41.2 units/s · 61,700 rows · 2,060 rows/s`.
  */
 export const formatProgress = (s: ProgressSnapshot): string => [jobPart(s), ...progressParts(s)].join(" · ")
 

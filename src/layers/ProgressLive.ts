@@ -20,8 +20,8 @@ const ticker = (
 
 /**
  * A live line on the terminal, redrawn twice a second through the writer (which keeps log lines off
- * it). A run that finishes leaves its final figures on screen; a stopped or failed one leaves none, as
- * its own message says where it stopped.
+ * it). A run that ends leaves its final figures on screen, but for one stopped by Ctrl+C: its own
+ * message says where it stopped.
  */
 export const makeTerminal = (writer: TerminalWriter = processTerminal()): ProgressApi => ({
   track: (read) =>
@@ -32,14 +32,15 @@ export const makeTerminal = (writer: TerminalWriter = processTerminal()): Progre
       (s, exit) =>
         Effect.sync(() => {
           writer.clearStatus()
-          if (Exit.isSuccess(exit)) writer.print("err", `${formatProgressLine(s, writer.width() - 1)}\n`)
+          if (!Exit.isInterrupted(exit)) writer.print("err", `${formatProgressLine(s, writer.width() - 1)}\n`)
         })
     )
 })
 
-/** Without a terminal: a plain log line every `every` (10 s by default) and one at the end. */
+/** Without a terminal: a plain log line every `every` (10 s by default) and one at the end (not after Ctrl+C). */
 export const makeLogLines = (every: Duration.DurationInput = Duration.seconds(10)): ProgressApi => ({
-  track: (read) => ticker(read, every, (s) => Effect.logInfo(formatProgress(s)), (s) => Effect.logInfo(formatProgress(s)))
+  track: (read) =>
+    ticker(read, every, (s) => Effect.logInfo(formatProgress(s)), (s, exit) => (Exit.isInterrupted(exit) ? Effect.void : Effect.logInfo(formatProgress(s))))
 })
 
 /** A live line when stderr is a terminal, plain log lines otherwise (--log-file keeps them either way). */

@@ -119,6 +119,12 @@ describe("the terminal writer", () => {
       const rows = screen.text
       expect(rows.filter(isProgress)).toEqual([])
       expect(rows[rows.length - 1]).toBe("stopped: 200 of 800 units done in this run")
+      // Without a terminal too, the stopped message is the last line, not a progress line after it.
+      const piped = fakeTerminal(false)
+      yield* showRun(piped.writer, interrupted)
+      const lines = piped.screen.raw.trimEnd().split("\n")
+      expect(lines[lines.length - 1]).toBe("stopped: 200 of 800 units done in this run")
+      expect(lines.filter((l) => l.includes("fills 70.0% of 2,000 units"))).toHaveLength(1)
     }))
 
   it.effect("in a narrow terminal the line is cut to fit, never wrapped", () =>
