@@ -9,15 +9,18 @@ import { layerLogging } from "../layers/Logging.js"
 /** Options every command that touches ClickHouse takes. Env fallbacks use the runbooks' names. */
 export const clickhouseOptions = {
   clickhouseUrl: Options.text("clickhouse-url").pipe(
+    Options.withPseudoName("URL"),
     Options.withDescription("ClickHouse HTTP URL, e.g. http://user:pass@host:8123 (env CLICKHOUSE_URL, or CLICKHOUSE_HOST/PORT/USER/PASSWORD); unset: the local server polybackfill manages"),
     Options.optional
   ),
   database: Options.text("database").pipe(
+    Options.withPseudoName("NAME"),
     Options.withDescription("ClickHouse database (env CLICKHOUSE_DATABASE, default polymarket)"),
     Options.optional
   ),
   stateDir: Options.directory("state-dir").pipe(
-    Options.withDescription("local state: the managed ClickHouse, file checkpoints, logs (env POLYBACKFILL_STATE_DIR)"),
+    Options.withPseudoName("DIR"),
+    Options.withDescription("local state: the managed ClickHouse, file checkpoints, logs (env POLYBACKFILL_STATE_DIR, default ./.polybackfill)"),
     Options.withFallbackConfig(Config.string("POLYBACKFILL_STATE_DIR")),
     Options.withDefault("./.polybackfill")
   )
@@ -29,6 +32,7 @@ export const logOptions = {
     Options.optional
   ),
   logFile: Options.file("log-file").pipe(
+    Options.withPseudoName("FILE"),
     Options.withDescription("also append every log line to this file"),
     Options.optional
   )
@@ -36,22 +40,28 @@ export const logOptions = {
 
 export const sourceOptions = {
   gammaUrl: Options.text("gamma-url").pipe(
-    Options.withDescription("Gamma API base URL (env GAMMA_URL)"),
+    Options.withPseudoName("URL"),
+    Options.withDescription(`Gamma API base URL (env GAMMA_URL, default ${DEFAULT_SOURCES.gamma})`),
     Options.withFallbackConfig(Config.string("GAMMA_URL")),
     Options.withDefault(DEFAULT_SOURCES.gamma)
   ),
   dataApiUrl: Options.text("data-api-url").pipe(
-    Options.withDescription("Data-API base URL (env DATA_API_URL)"),
+    Options.withPseudoName("URL"),
+    Options.withDescription(`Data-API base URL (env DATA_API_URL, default ${DEFAULT_SOURCES.dataApi})`),
     Options.withFallbackConfig(Config.string("DATA_API_URL")),
     Options.withDefault(DEFAULT_SOURCES.dataApi)
   ),
   goldskyUrl: Options.text("goldsky-url").pipe(
-    Options.withDescription("Goldsky orderbook subgraph URL (env GOLDSKY_URL)"),
+    Options.withPseudoName("URL"),
+    Options.withDescription("Goldsky orderbook subgraph URL (env GOLDSKY_URL, default the public orderbook subgraph)"),
     Options.withFallbackConfig(Config.string("GOLDSKY_URL")),
     Options.withDefault(DEFAULT_SOURCES.goldsky)
   ),
   rpcUrl: Options.text("rpc-url").pipe(
-    Options.withDescription("Polygon JSON-RPC URL, repeatable (env RPC_URLS or ETHEREUM_RPC_URLS, comma-separated)"),
+    Options.withPseudoName("URL"),
+    Options.withDescription(
+      `Polygon JSON-RPC URL (env RPC_URLS or ETHEREUM_RPC_URLS, comma-separated; default ${DEFAULT_SOURCES.rpc.join(",")})`
+    ),
     Options.repeated
   )
 } as const

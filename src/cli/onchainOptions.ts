@@ -10,13 +10,14 @@ import { DEFAULT_ONCHAIN_SETTINGS, OnchainSettings } from "../services/OnchainSe
 
 /** `plan onchain`'s window: UTC days or blocks; neither means from the first exchange to the chain head. */
 export const onchainPlanOptions = {
-  fromDate: Options.text("from-date").pipe(Options.withDescription("onchain: first UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
-  toDate: Options.text("to-date").pipe(Options.withDescription("onchain: last UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
-  fromBlock: Options.integer("from-block").pipe(Options.withDescription("onchain: first block to plan (cut into UTC days)"), Options.optional),
-  toBlock: Options.integer("to-block").pipe(Options.withDescription("onchain: last block to plan (inclusive)"), Options.optional)
+  fromDate: Options.text("from-date").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("onchain: first UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
+  toDate: Options.text("to-date").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("onchain: last UTC day to plan, YYYY-MM-DD (inclusive)"), Options.optional),
+  fromBlock: Options.integer("from-block").pipe(Options.withPseudoName("BLOCK"), Options.withDescription("onchain: first block to plan (cut into UTC days)"), Options.optional),
+  toBlock: Options.integer("to-block").pipe(Options.withPseudoName("BLOCK"), Options.withDescription("onchain: last block to plan (inclusive)"), Options.optional)
 } as const
 
 export const kindsOption = Options.text("kinds").pipe(
+  Options.withPseudoName("KIND,..."),
   Options.withDescription(`onchain: what to read, comma-separated from ${CHAIN_KINDS.join(",")} (default all)`),
   Options.optional
 )
@@ -24,10 +25,12 @@ export const kindsOption = Options.text("kinds").pipe(
 /** eth_getLogs spans: where a day starts and the widest it grows to (a free RPC plan may allow 10 blocks). */
 export const logRangeOptions = {
   logRange: Options.integer("log-range").pipe(
+    Options.withPseudoName("BLOCKS"),
     Options.withDescription(`onchain: eth_getLogs block span each day starts with (default ${DEFAULT_SPAN}; it doubles until refused, then adapts)`),
     Options.optional
   ),
   maxLogRange: Options.integer("max-log-range").pipe(
+    Options.withPseudoName("BLOCKS"),
     Options.withDescription(`onchain: the widest eth_getLogs block span (default ${MAX_SPAN}); equal to --log-range pins it`),
     Options.optional
   )

@@ -15,7 +15,7 @@ export const planCommand = Command.make(
     job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain")),
     rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
     checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-      Options.withDescription("where unit status and cursors live (as for run; env POLYBACKFILL_CHECKPOINT)"),
+      Options.withDescription("where unit status and cursors live, as for run (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
       Options.withFallbackConfig(checkpointEnv),
       Options.withDefault("clickhouse" as const)
     ),

@@ -1,7 +1,10 @@
 import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { processTerminal, terminalConsole } from "../layers/Terminal.js"
 import { clickhouseCommand } from "./clickhouse.js"
 import { decodeLogCommand } from "./decodeLog.js"
 import { demoCommand } from "./demo.js"
+import { helpRequested, renderHelp } from "./help.js"
 import { migrateCommand } from "./migrate.js"
 import { planCommand } from "./plan.js"
 import { runCommand } from "./run.js"
@@ -14,4 +17,18 @@ export const rootCommand = Command.make("polybackfill").pipe(
   Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
 )
 
-export const cli = Command.run(rootCommand, { name: "polybackfill", version: VERSION })
+const app = Command.run(rootCommand, { name: "polybackfill", version: VERSION })
+
+/**
+ * The CLI, with everything it prints going through the terminal writer (Console and the loggers that
+ * print through it), and `--help` rendered within the terminal's width.
+ */
+export const cli = (argv: ReadonlyArray<string>) => {
+  const terminal = processTerminal()
+  return Effect.gen(function* () {
+    const help = yield* helpRequested(rootCommand, "polybackfill", VERSION, argv.slice(2))
+    if (help === undefined) return yield* app(argv)
+    const bold = (text: string) => (terminal.colour("out") ? `\x1b[1m${text}\x1b[0m` : text)
+    yield* Console.log(renderHelp(help, Math.min(terminal.width("out"), 120), bold))
+  }).pipe(Effect.withConsole(terminalConsole(terminal)))
+}

@@ -49,7 +49,7 @@ const governorLabel = (governor: Governor["Type"], fallback: string) =>
     const busiest = [...hosts].sort((a, b) => b.inFlight - a.inFlight)[0]
     if (busiest === undefined) return fallback
     const limited = busiest.rateLimited > 0 ? `, ${(share(busiest.rateLimited, busiest.requests) * 100).toFixed(1)}% 429s` : ""
-    return `${busiest.limit} (${busiest.inFlight} in flight${limited})`
+    return `${busiest.inFlight} in flight (limit ${busiest.limit}${limited})`
   })
 
 /** The RPC pool's URLs once it is in use (each its own governor), else the busiest host's governor. */

@@ -9,6 +9,9 @@ import { validateGovernorOptions } from "../layers/GovernorFromOptions.js"
 export const DEFAULT_WORKERS = "auto"
 export const DEFAULT_BATCH_SIZE = 5000
 export const DEFAULT_CHECKPOINT_INTERVAL = 5000
+export const DEFAULT_FLUSH_INTERVAL = "2s"
+export const DEFAULT_REQUEST_TIMEOUT = "30s"
+export const DEFAULT_STALL_TIMEOUT = "60s"
 
 /** `run`'s flags. The seeds' environment names work as fallbacks. */
 /** --checkpoint's environment variable, shared by plan, run and status: one setting for a deployment that keeps its plan in files. */
@@ -16,61 +19,77 @@ export const checkpointEnv = Config.literal("clickhouse", "file")("POLYBACKFILL_
 
 export const runOptions = {
   workers: Options.text("workers").pipe(
-    Options.withDescription("requests per host at once: auto (default: rises while the host answers well, falls on 429s, timeouts and slow answers, starts from the limit an earlier run learned) or a number to pin it (env WORKER_COUNT)"),
+    Options.withPseudoName("auto|N"),
+    Options.withDescription(
+      "requests per host at once: auto rises while the host answers well and falls on 429s, timeouts and slow answers, from the limit an earlier run learned; N pins it (env WORKER_COUNT, default auto)"
+    ),
     Options.withFallbackConfig(Config.string("WORKER_COUNT")),
     Options.withDefault(DEFAULT_WORKERS)
   ),
-  minWorkers: Options.integer("min-workers").pipe(Options.withDescription("lower bound of --workers auto (default 1)"), Options.optional),
-  maxWorkers: Options.integer("max-workers").pipe(Options.withDescription("upper bound of --workers auto (default 256)"), Options.optional),
-  rps: Options.float("rps").pipe(Options.withDescription("ceiling on request starts per second and host"), Options.optional),
+  minWorkers: Options.integer("min-workers").pipe(Options.withPseudoName("N"), Options.withDescription("lower bound of --workers auto (default 1)"), Options.optional),
+  maxWorkers: Options.integer("max-workers").pipe(Options.withPseudoName("N"), Options.withDescription("upper bound of --workers auto (default 256)"), Options.optional),
+  rps: Options.float("rps").pipe(Options.withPseudoName("N"), Options.withDescription("ceiling on request starts per second and host (default none)"), Options.optional),
   delayMs: Options.integer("delay-ms").pipe(
-    Options.withDescription("pause between requests of one worker, in ms (env DELAY_MS or BACKFILL_SLEEP_MS)"),
+    Options.withPseudoName("MS"),
+    Options.withDescription("pause between requests of one worker, in milliseconds (env DELAY_MS or BACKFILL_SLEEP_MS, default 0)"),
     Options.withFallbackConfig(Config.integer("DELAY_MS").pipe(Config.orElse(() => Config.integer("BACKFILL_SLEEP_MS")))),
     Options.withDefault(0)
   ),
   limit: Options.integer("limit").pipe(
-    Options.withDescription("take at most this many units (env BACKFILL_LIMIT)"),
+    Options.withPseudoName("N"),
+    Options.withDescription("take at most this many units (env BACKFILL_LIMIT, default all)"),
     Options.withFallbackConfig(Config.integer("BACKFILL_LIMIT")),
     Options.optional
   ),
-  skip: Options.integer("skip").pipe(Options.withDescription("skip this many runnable units first (in unit key order)"), Options.withDefault(0)),
-  since: Options.text("since").pipe(Options.withDescription("only units covering time from this day on, YYYY-MM-DD (UTC)"), Options.optional),
-  until: Options.text("until").pipe(Options.withDescription("only units covering time before this day, YYYY-MM-DD (UTC)"), Options.optional),
+  skip: Options.integer("skip").pipe(
+    Options.withPseudoName("N"),
+    Options.withDescription("skip this many runnable units first, in unit key order (default 0)"),
+    Options.withDefault(0)
+  ),
+  since: Options.text("since").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("only units covering time from this UTC day on"), Options.optional),
+  until: Options.text("until").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("only units covering time before this UTC day"), Options.optional),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("fetch and decode, write nothing, print what would be written")),
   batchSize: Options.integer("batch-size").pipe(
+    Options.withPseudoName("ROWS"),
     Options.withDescription(`rows per insert (env INSERT_BATCH_SIZE, default ${DEFAULT_BATCH_SIZE})`),
     Options.withFallbackConfig(Config.integer("INSERT_BATCH_SIZE")),
     Options.withDefault(DEFAULT_BATCH_SIZE)
   ),
   flushInterval: Options.text("flush-interval").pipe(
-    Options.withDescription("longest a partial batch waits before it is inserted, e.g. 2s, 500ms"),
-    Options.withDefault("2s")
+    Options.withPseudoName("DURATION"),
+    Options.withDescription(`longest a partial batch waits before it is inserted, e.g. 500ms (default ${DEFAULT_FLUSH_INTERVAL})`),
+    Options.withDefault(DEFAULT_FLUSH_INTERVAL)
   ),
   checkpointInterval: Options.integer("checkpoint-interval").pipe(
+    Options.withPseudoName("ROWS"),
     Options.withDescription(`rows between cursor checkpoints inside a unit (env CHECKPOINT_INTERVAL, default ${DEFAULT_CHECKPOINT_INTERVAL})`),
     Options.withFallbackConfig(Config.integer("CHECKPOINT_INTERVAL")),
     Options.withDefault(DEFAULT_CHECKPOINT_INTERVAL)
   ),
   checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir (env POLYBACKFILL_CHECKPOINT)"),
+    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
     Options.withFallbackConfig(checkpointEnv),
     Options.withDefault("clickhouse" as const)
   ),
   retryErrors: Options.boolean("retry-errors").pipe(Options.withDescription("also run units that ended in error")),
   requestTimeout: Options.text("request-timeout").pipe(
-    Options.withDescription("longest one request may take, e.g. 30s"),
-    Options.withDefault("30s")
+    Options.withPseudoName("DURATION"),
+    Options.withDescription(`longest one request may take (default ${DEFAULT_REQUEST_TIMEOUT})`),
+    Options.withDefault(DEFAULT_REQUEST_TIMEOUT)
   ),
   stallTimeout: Options.text("stall-timeout").pipe(
-    Options.withDescription("a unit with no progress this long (no page, no rows written) is interrupted and retried, e.g. 60s"),
-    Options.withDefault("60s")
+    Options.withPseudoName("DURATION"),
+    Options.withDescription(`a unit with no progress this long (no page, no rows written) is interrupted and retried (default ${DEFAULT_STALL_TIMEOUT})`),
+    Options.withDefault(DEFAULT_STALL_TIMEOUT)
   ),
   maxAttempts: Options.integer("max-attempts").pipe(
+    Options.withPseudoName("N"),
     Options.withDescription("attempts per request before its unit fails (default 8)"),
     Options.optional
   ),
   shard: Options.text("shard").pipe(
-    Options.withDescription("i/N: take only the units whose key hashes to shard i of N (run N processes to share a job; env SHARD_ID and SHARDS)"),
+    Options.withPseudoName("i/N"),
+    Options.withDescription("take only the units whose key hashes to shard i of N (run N processes to share a job; env SHARD_ID and SHARDS)"),
     Options.optional
   )
 } as const

@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Fiber, Layer, Option, Schema } from "effect"
 import { SourceError } from "../domain/errors.js"
 import { graphqlErrorOf, orderFilledEventsOf, orderFilledQuery, SUBGRAPH_META_QUERY, SubgraphMetaPage } from "../domain/goldsky.js"
 import { redactUrl } from "../domain/redact.js"
@@ -14,18 +14,20 @@ const iso = (s: number) => new Date(s * 1000).toISOString().replace(".000Z", "Z"
 /** A subgraph that stopped indexing longer ago than this is reported as a warning. */
 const STALE_AFTER_S = 3600
 
+const FILLS_THE_GAP = "`polybackfill run onchain` reads them from the chain"
+
 /** The operator's view of the head: fills after it are not in this source, so a gap after it is visible. */
 const reportHead = (head: SubgraphHead) =>
   Effect.gen(function* () {
     if (Option.isNone(head.timestamp)) {
       return yield* Effect.logWarning(
-        `Goldsky orderbook subgraph: indexed up to block ${head.block} (it does not say when); fills after that block are not in this source`
+        `Goldsky orderbook subgraph: indexed up to block ${head.block} (it does not say when); fills after that block are not in this source: ${FILLS_THE_GAP}`
       )
     }
     const line = `Goldsky orderbook subgraph: indexed up to block ${head.block}, the last fill time it can serve is ${iso(head.timestamp.value)}`
     const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     if (nowS - head.timestamp.value > STALE_AFTER_S) {
-      return yield* Effect.logWarning(`${line}; fills after that time are not in this source (a gap to fill from the chain)`)
+      return yield* Effect.logWarning(`${line}; fills after that time are not in this source: ${FILLS_THE_GAP}`)
     }
     return yield* Effect.logInfo(line)
   })
@@ -39,9 +41,10 @@ const checkGraphQL = (json: unknown, where: string, host: string): SourceError |
 }
 
 /** Goldsky over HTTP (GraphQL POST): each request under the governor, --request-timeout and the retry policy. */
-export const layerGoldskySource = Layer.effect(
+export const layerGoldskySource = Layer.scoped(
   GoldskySource,
   Effect.gen(function* () {
+    const scope = yield* Effect.scope
     const requestJson = makeRequester(yield* HttpTransport, yield* Governor)
     const { goldsky } = yield* Sources
     const host = new URL(goldsky).host
@@ -56,7 +59,9 @@ export const layerGoldskySource = Layer.effect(
 
     const noData = (what: string) => new SourceError({ reason: "Decode", host, message: `${where} answered without data.${what}` })
 
-    const head = yield* Effect.cached(
+    // Asked once per run, in a fiber of its own: a unit interrupted while waiting for the answer (a
+    // stall, Ctrl+C) does not cancel it for the others, nor does it make them ask and report again.
+    const asked = yield* Effect.cached(Effect.forkIn(
       Effect.gen(function* () {
         const page = yield* post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
         const block = page.data?._meta?.block
@@ -64,8 +69,10 @@ export const layerGoldskySource = Layer.effect(
         const result: SubgraphHead = { block: block.number, timestamp: Option.fromNullable(block.timestamp) }
         yield* reportHead(result)
         return result
-      }).pipe(Effect.tapError((e) => Effect.logWarning(`Goldsky orderbook subgraph: could not read how far it has indexed: ${e.message}`)))
-    )
+      }).pipe(Effect.tapError((e) => Effect.logWarning(`Goldsky orderbook subgraph: could not read how far it has indexed: ${e.message}`))),
+      scope
+    ))
+    const head = Effect.flatMap(asked, Fiber.join)
 
     return {
       orderFilledEvents: (tokenIds, cursor, first) =>

@@ -1,6 +1,8 @@
 import { appendFileSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { Layer, Logger, LogLevel, Option } from "effect"
+import type { TerminalWriter } from "./Terminal.js"
+import { processTerminal } from "./Terminal.js"
 
 export type LogFormat = "pretty" | "json" | "logfmt"
 
@@ -10,11 +12,14 @@ export interface LoggingOptions {
   readonly level?: LogLevel.LogLevel
 }
 
-/** Pretty on a terminal, logfmt otherwise (unless told); always to stderr so stdout stays for results. */
-const consoleLogger = (format: LogFormat) => {
+/**
+ * Pretty on a terminal, logfmt otherwise (unless told); always to stderr so stdout stays for results.
+ * Each logger prints through the current Console, which the CLI points at the terminal writer.
+ */
+const consoleLogger = (format: LogFormat, terminal: TerminalWriter) => {
   switch (format) {
     case "pretty":
-      return Logger.prettyLogger({ stderr: true, colors: process.stderr.isTTY === true, mode: "tty" })
+      return Logger.prettyLogger({ stderr: true, colors: terminal.colour("err"), mode: "tty" })
     case "json":
       return Logger.withConsoleError(Logger.jsonLogger)
     case "logfmt":
@@ -29,11 +34,11 @@ const fileLogger = (path: string, format: LogFormat) => {
   return Logger.map(base, (line) => appendFileSync(path, line + "\n"))
 }
 
-export const layerLogging = (options: LoggingOptions): Layer.Layer<never> => {
-  const format = Option.getOrElse(options.format, (): LogFormat => (process.stderr.isTTY ? "pretty" : "logfmt"))
+export const layerLogging = (options: LoggingOptions, terminal: TerminalWriter = processTerminal()): Layer.Layer<never> => {
+  const format = Option.getOrElse(options.format, (): LogFormat => (terminal.live ? "pretty" : "logfmt"))
   const loggers = Option.match(options.file, {
-    onNone: () => consoleLogger(format),
-    onSome: (path) => Logger.zip(consoleLogger(format), fileLogger(path, format))
+    onNone: () => consoleLogger(format, terminal),
+    onSome: (path) => Logger.zip(consoleLogger(format, terminal), fileLogger(path, format))
   })
   const replaced = Logger.replace(Logger.defaultLogger, loggers)
   return options.level === undefined ? replaced : Layer.merge(replaced, Logger.minimumLogLevel(options.level))

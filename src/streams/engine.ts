@@ -149,6 +149,7 @@ export const runJob = <R>(
         : selectUnits(all, { ...options.selection, liveRuns })
     for (const line of takebackLines(selected, options.runId)) yield* Effect.logInfo(line)
     const workers = Math.max(1, Math.floor(options.workers))
+    const jobDoneBefore = all.filter((u) => u.status === "done").length
     const save = (rows: ReadonlyArray<UnitWrite>) =>
       rows.length === 0 ? Effect.void : store.save(rows).pipe(
         Effect.tapError((e) => Effect.logWarning(`saving ${rows.length} unit rows failed, retrying: ${e.message}`)),
@@ -172,6 +173,8 @@ export const runJob = <R>(
             unitsDone: counters.unitsDone,
             unitsError: counters.unitsError,
             unitsInFlight: counters.unitsInFlight,
+            jobUnits: all.length,
+            jobDone: jobDoneBefore + counters.unitsDone,
             rows: counters.rows,
             quarantined: counters.quarantined,
             elapsedMs: now - startedAt,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger, Option, Ref } from "effect"
+import { Effect, Fiber, Logger, Option, Ref } from "effect"
 import { fillTruthsOfMarket, marketInfo, marketTruth, timestampOfBlock } from "../../../src/simulator/index.js"
 import { GoldskySource } from "../../../src/services/GoldskySource.js"
 import { V2_GENESIS_BLOCK } from "../../../src/domain/polygon.js"
@@ -106,16 +106,19 @@ describe("jobs against the simulator over real HTTP", () => {
       expect(rowsOf(pages, "clob_fills")).toEqual([])
     }).pipe(Effect.provide(env())))
 
-  it.live("fills: the last time the subgraph can serve is logged once, as a warning when it is stale", () =>
+  it.live("fills: the last time the subgraph can serve is logged once per run, as a warning naming the job that fills the gap", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<string>>([])
       const logger = Logger.make(({ logLevel, message }) => {
         Effect.runSync(Ref.update(lines, (l) => [...l, `${logLevel.label} ${String(Array.isArray(message) ? message.join(" ") : message)}`]))
       })
-      const withFills = marketIndexes().filter((i) => fillTruthsOfMarket(world(), i, "goldsky").length > 0).slice(0, 3)
-      yield* Effect.forEach(withFills, (i) => fetchAll(fillsJob, payloadOf(i).key, payloadOf(i).payload)).pipe(
-        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
-      )
+      const withFills = marketIndexes().filter((i) => fillTruthsOfMarket(world(), i, "goldsky").length > 0).slice(0, 12)
+      const page = fillsPage()
+      // Twelve units at once, as the engine's workers fetch them, by both paths.
+      yield* Effect.gen(function* () {
+        yield* Effect.forEach(withFills, (i) => fetchAll(fillsJob, payloadOf(i).key, payloadOf(i).payload), { concurrency: "unbounded" })
+        yield* Effect.forEach(withFills, (i) => page({ unitKey: payloadOf(i).key, payload: payloadOf(i).payload, cursor: "" }), { concurrency: "unbounded" })
+      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
       const head = yield* Effect.flatMap(GoldskySource, (g) => g.head)
       // The simulated subgraph stops where the real one did: at the V2 switch.
       expect(head.block).toBe(V2_GENESIS_BLOCK - 1)
@@ -125,5 +128,38 @@ describe("jobs against the simulator over real HTTP", () => {
       expect(reported[0]).toMatch(/^WARN /)
       expect(reported[0]).toContain(`block ${V2_GENESIS_BLOCK - 1}`)
       expect(reported[0]).toContain(expectedTime)
+      expect(reported[0]).toContain("`polybackfill run onchain` reads them from the chain")
     }).pipe(Effect.provide(env())))
+})
+
+describe("the subgraph's head, asked while the first unit that asked is interrupted", () => {
+  // 300 ms per Goldsky answer: the first unit is interrupted while the head request is on its way.
+  const slow = { minMs: 300, maxMs: 300 }
+  const none = { minMs: 0, maxMs: 0 }
+  const ctx = useSimulator({ world: SMALL_WORLD, knobs: { latency: { gamma: none, data: none, goldsky: slow, rpc: none } } })
+
+  it.live("the other units get the head without asking again: one line, no unit fails", () =>
+    Effect.gen(function* () {
+      const lines = yield* Ref.make<ReadonlyArray<string>>([])
+      const logger = Logger.make(({ message }) => {
+        Effect.runSync(Ref.update(lines, (l) => [...l, String(Array.isArray(message) ? message.join(" ") : message)]))
+      })
+      const world = ctx.sim.world
+      const units = Array.from({ length: world.marketCount }, (_, i) => i)
+        .filter((i) => fillTruthsOfMarket(world, i, "goldsky").length > 0)
+        .slice(0, 4)
+        .map((i) => {
+          const info = marketInfo(world, i)
+          return { unitKey: info.conditionId, payload: JSON.stringify({ conditionId: info.conditionId, tokenIds: info.tokenIds }), cursor: "" }
+        })
+      const page = fillsPage()
+      const pages = yield* Effect.gen(function* () {
+        const first = yield* Effect.fork(page(units[0]!))
+        yield* Effect.sleep("100 millis")
+        yield* Fiber.interrupt(first)
+        return yield* Effect.forEach(units, page, { concurrency: "unbounded" })
+      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      expect(pages).toHaveLength(units.length)
+      expect((yield* Ref.get(lines)).filter((l) => l.includes("Goldsky orderbook subgraph"))).toHaveLength(1)
+    }).pipe(Effect.provide(layerSimSources(() => ctx.sim))))
 })
