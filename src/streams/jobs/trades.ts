@@ -1,0 +1,136 @@
+import { Clock, Effect, Either, Option, Schema } from "effect"
+import type { ActivityCursorV2, ActivityWindow } from "../../domain/activityPaging.js"
+import { afterCap, afterPage, decodeTradesCursor, encodeTradesCursor, isV1 } from "../../domain/activityPaging.js"
+import type { DataApiVersion } from "../../domain/dataApi.js"
+import { readActivityRows } from "../../domain/dataApi.js"
+import { SourceError } from "../../domain/errors.js"
+import { Trades } from "../../domain/statements.js"
+import { TABLES } from "../../domain/tables.js"
+import { ClickHouse } from "../../services/ClickHouse.js"
+import { DataApiSource } from "../../services/DataApiSource.js"
+import type { TradesSettingsApi } from "../../services/TradesSettings.js"
+import { DEFAULT_TRADES_SETTINGS, TradesSettings } from "../../services/TradesSettings.js"
+import { waiting } from "../../services/Waiting.js"
+import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
+import { pagesOf } from "../Job.js"
+
+/** Rows per `/activity` page: the documented maximum (larger values are clamped to it). */
+export const ACTIVITY_PAGE_LIMIT = 500
+
+/** 2020-01-01: before Polymarket's first market, so `start` never cuts history (the API's default window is about three years). */
+export const POLYMARKET_START = 1_577_836_800
+
+/** A wallet unit's payload: its place in the plan (1 = most CLOB volume) and that volume in USDC. */
+const WalletPayload = Schema.parseJson(Schema.Struct({ rank: Schema.Number, volume: Schema.optional(Schema.Number) }))
+
+const settings = Effect.map(Effect.serviceOption(TradesSettings), Option.getOrElse(() => DEFAULT_TRADES_SETTINGS))
+
+/**
+ * One unit per wallet: the `top` wallets by CLOB volume (ranked 1, 2, ...), then the wallets file's
+ * addresses in file order (a wallet already ranked keeps its rank).
+ */
+export const planTrades = Effect.gen(function* () {
+  const s = yield* settings
+  const units: Array<UnitSpec> = []
+  const seen = new Set<string>()
+  if (s.top !== undefined && s.top > 0) {
+    const ch = yield* ClickHouse
+    const top = yield* ch.query(Trades.topWallets.sql(s.top), Trades.topWallets.rows)
+    for (const w of top) {
+      seen.add(w.wallet)
+      units.push({ unitKey: w.wallet, payload: JSON.stringify({ rank: units.length + 1, volume: Math.round(w.volume * 100) / 100 }) })
+    }
+  }
+  for (const wallet of s.wallets) {
+    if (seen.has(wallet)) continue
+    seen.add(wallet)
+    units.push({ unitKey: wallet, payload: JSON.stringify({ rank: units.length + 1 }) })
+  }
+  return units
+})
+
+const failure = (unit: UnitToFetch, message: string, status?: number) =>
+  new SourceError({ reason: "Fatal", host: "data-api", message: `trades wallet ${unit.unitKey}: ${message}`, ...(status === undefined ? {} : { status }) })
+
+/** The request bounds: `start` always (from --since, else the beginning), `end` from --until (exclusive day start, so its last second). */
+const boundsOf = (s: TradesSettingsApi) => ({ start: s.since ?? POLYMARKET_START, end: s.until === undefined ? null : s.until - 1 })
+
+interface Prepared {
+  readonly api: DataApiVersion
+  readonly start: number
+  readonly end: number | null
+  readonly cursor: ActivityWindow | ActivityCursorV2
+}
+
+const page = (options: TradesJobOptions) => (unit: UnitToFetch): Effect.Effect<Page, SourceError, DataApiSource> =>
+  Effect.gen(function* () {
+    const s = yield* settings
+    const { start, end } = boundsOf(s)
+    const decoded = decodeTradesCursor(unit.cursor, { api: s.api, to: end })
+    if (Either.isLeft(decoded)) return yield* Effect.fail(failure(unit, decoded.left))
+    // The runbook's pause between wallets: before a wallet's first request.
+    if (unit.cursor === "" && s.sleepMs > 0) yield* waiting(Effect.sleep(s.sleepMs))
+    return yield* fetchPage(unit, options, { api: s.api, start, end, cursor: decoded.right })
+  })
+
+const fetchPage = (unit: UnitToFetch, options: TradesJobOptions, p: Prepared): Effect.Effect<Page, SourceError, DataApiSource> =>
+  Effect.gen(function* () {
+    const api = yield* DataApiSource
+    const c = p.cursor
+    const request = { user: unit.unitKey, start: p.start, limit: options.pageLimit }
+    let rows: ReadonlyArray<unknown>
+    let next: ActivityWindow | ActivityCursorV2 | undefined
+    if (isV1(c)) {
+      const answer = yield* api.activity({ ...request, end: c.to ?? p.end, offset: c.offset })
+      if (!Array.isArray(answer)) {
+        const narrowed = afterCap(c)
+        if (typeof narrowed === "string") return yield* Effect.fail(failure(unit, `${narrowed} (${(answer as { message: string }).message})`))
+        yield* Effect.logDebug(`trades wallet ${unit.unitKey}: offset cap at ${c.offset}, going on in the window ending at ${narrowed.to}`)
+        return { rows: [], quarantine: [], next: Option.some(encodeTradesCursor(narrowed)) }
+      }
+      rows = answer
+      const read = readActivityRows(rows, "v1")
+      const after = afterPage(c, read.timestamps, rows.length, options.pageLimit, c.skipped + read.skipped)
+      if (typeof after === "string") return yield* Effect.fail(failure(unit, after))
+      next = after
+      return yield* toPage(read, next, c.skipped + read.skipped)
+    }
+    const answer = yield* api.activityV2({ ...request, end: p.end, cursor: c.next })
+    rows = answer.rows
+    const read = readActivityRows(rows, "v2")
+    next = answer.next === null || rows.length === 0 ? undefined : { next: answer.next, skipped: c.skipped + read.skipped }
+    if (next !== undefined && answer.next === c.next) return yield* Effect.fail(failure(unit, "the Data-API sent the same next_cursor again: paging would never end"))
+    return yield* toPage(read, next, c.skipped + read.skipped)
+  })
+
+const toPage = (read: ReturnType<typeof readActivityRows>, next: ActivityWindow | ActivityCursorV2 | undefined, skipped: number) =>
+  Effect.map(Clock.currentTimeMillis, (nowMs): Page => {
+    const now = Math.floor(nowMs / 1000)
+    return {
+      rows: [{ table: TABLES.externalTrades, rows: read.trades.map((t) => ({ ...t, ingested_at: now })) }],
+      quarantine: read.malformed.map((m) => ({ source: "data-api", reason: m.reason, raw: JSON.stringify(m.raw) })),
+      next: next === undefined ? Option.none() : Option.some(encodeTradesCursor(next)),
+      // A done wallet remembers how many non-TRADE rows the API sent it (none with type=TRADE, as asked).
+      ...(next === undefined ? { final: JSON.stringify({ done: true, skipped }) } : {})
+    }
+  })
+
+export interface TradesJobOptions {
+  /** `limit` of each `/activity` request. */
+  readonly pageLimit: number
+}
+
+/** Each wallet's trades from the Data-API `/activity?type=TRADE` (or `/v2/activity`) into external_trades_raw. */
+export const makeTradesJob = (options: TradesJobOptions = { pageLimit: ACTIVITY_PAGE_LIMIT }): Job<DataApiSource | ClickHouse> => ({
+  name: "trades",
+  description: "each planned wallet's trades from the Data-API /activity into external_trades_raw (plan after fills: wallets ranked by CLOB volume)",
+  tables: [TABLES.externalTrades],
+  plan: planTrades,
+  // Wallets are not dated: --since/--until bound the requests (start/end) instead of choosing units.
+  span: () => undefined,
+  rank: (unit) => Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(WalletPayload)(unit.payload), (p) => p.rank)),
+  fetch: (unit) => pagesOf(page(options))(unit),
+  page: page(options)
+})
+
+export const tradesJob = makeTradesJob()
