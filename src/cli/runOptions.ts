@@ -21,13 +21,12 @@ export const runOptions = {
   maxWorkers: Options.integer("max-workers").pipe(Options.withDescription("upper bound of --workers auto (default 256)"), Options.optional),
   rps: Options.float("rps").pipe(Options.withDescription("ceiling on request starts per second and host"), Options.optional),
   delayMs: Options.integer("delay-ms").pipe(
-    Options.withDescription("pause between requests of one worker, in ms (env DELAY_MS or BACKFILL_SLEEP_MS)"),
-    Options.withFallbackConfig(Config.integer("DELAY_MS").pipe(Config.orElse(() => Config.integer("BACKFILL_SLEEP_MS")))),
+    Options.withDescription("pause between requests of one worker, in ms (env DELAY_MS; the runbook's BACKFILL_SLEEP_MS is trades' --sleep-ms)"),
+    Options.withFallbackConfig(Config.integer("DELAY_MS")),
     Options.withDefault(0)
   ),
   limit: Options.integer("limit").pipe(
-    Options.withDescription("take at most this many units (env BACKFILL_LIMIT)"),
-    Options.withFallbackConfig(Config.integer("BACKFILL_LIMIT")),
+    Options.withDescription("take at most this many units (for trades also env BACKFILL_LIMIT)"),
     Options.optional
   ),
   skip: Options.integer("skip").pipe(Options.withDescription("skip this many runnable units first (in unit key order)"), Options.withDefault(0)),

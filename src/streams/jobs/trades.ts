@@ -126,8 +126,6 @@ export const makeTradesJob = (options: TradesJobOptions = { pageLimit: ACTIVITY_
   description: "each planned wallet's trades from the Data-API /activity into external_trades_raw (plan after fills: wallets ranked by CLOB volume)",
   tables: [TABLES.externalTrades],
   plan: planTrades,
-  // Wallets are not dated: --since/--until bound the requests (start/end) instead of choosing units.
-  span: () => undefined,
   rank: (unit) => Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(WalletPayload)(unit.payload), (p) => p.rank)),
   fetch: (unit) => pagesOf(page(options))(unit),
   page: page(options)
