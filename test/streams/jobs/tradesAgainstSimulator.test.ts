@@ -8,16 +8,7 @@ import { externalTradeTruthsOfWallet, profileKnobs, walletAddress } from "../../
 import { ghostMarkets } from "../../../src/simulator/ghost.js"
 import { makeTradesJob } from "../../../src/streams/jobs/trades.js"
 import { SMALL_WORLD, useSimulator } from "../../simulator/support.js"
-import { byKey, drop, fetchAll, layerSimSources, rowsOf } from "./support.js"
-
-/** Rows as the job gives them, against the truth: every column exact but the price, a ratio of two amounts (within a double's rounding). */
-export const expectSameTrades = (got: ReadonlyArray<Record<string, unknown>>, truth: ReadonlyArray<Record<string, unknown>>) => {
-  const strip = (r: Record<string, unknown>) => drop(drop(r, "ingested_at"), "price")
-  const a = [...got].sort(byKey("external_trade_id"))
-  const b = [...truth].sort(byKey("external_trade_id"))
-  expect(a.map(strip)).toEqual(b.map(strip))
-  a.forEach((r, i) => expect(Math.abs((r.price as number) - (b[i]!.price as number))).toBeLessThanOrEqual(1e-12))
-}
+import { expectSameTrades, fetchAll, layerSimSources, rowsOf } from "./support.js"
 
 const BURST = 25
 const LIMIT = 10
