@@ -1,3 +1,4 @@
+import type { Stream } from "effect"
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { ActivityCursorV2, ActivityWindow } from "../../domain/activityPaging.js"
 import { afterCap, afterPage, decodeTradesCursor, encodeTradesCursor, isV1 } from "../../domain/activityPaging.js"
@@ -115,6 +116,15 @@ const toPage = (read: ReturnType<typeof readActivityRows>, next: ActivityWindow 
     }
   })
 
+/** The one page at the unit's cursor: the engine's fast path, the same pages as `tradesFetcher`. */
+export const tradesPage = (options: TradesJobOptions = { pageLimit: ACTIVITY_PAGE_LIMIT }) => page(options)
+
+/** Fetches one wallet's trades (needs only the Data-API: ClickHouse is for planning). */
+export const tradesFetcher =
+  (options: TradesJobOptions = { pageLimit: ACTIVITY_PAGE_LIMIT }) =>
+  (unit: UnitToFetch): Stream.Stream<Page, SourceError, DataApiSource> =>
+    pagesOf(page(options))(unit)
+
 export interface TradesJobOptions {
   /** `limit` of each `/activity` request. */
   readonly pageLimit: number
@@ -127,8 +137,8 @@ export const makeTradesJob = (options: TradesJobOptions = { pageLimit: ACTIVITY_
   tables: [TABLES.externalTrades],
   plan: planTrades,
   rank: (unit) => Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(WalletPayload)(unit.payload), (p) => p.rank)),
-  fetch: (unit) => pagesOf(page(options))(unit),
-  page: page(options)
+  fetch: tradesFetcher(options),
+  page: tradesPage(options)
 })
 
 export const tradesJob = makeTradesJob()

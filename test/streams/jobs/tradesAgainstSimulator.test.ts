@@ -6,7 +6,7 @@ import { DEFAULT_TRADES_SETTINGS, TradesSettings } from "../../../src/services/T
 import type { World } from "../../../src/simulator/index.js"
 import { externalTradeTruthsOfWallet, profileKnobs, walletAddress } from "../../../src/simulator/index.js"
 import { ghostMarkets } from "../../../src/simulator/ghost.js"
-import { makeTradesJob } from "../../../src/streams/jobs/trades.js"
+import { tradesFetcher } from "../../../src/streams/jobs/trades.js"
 import { SMALL_WORLD, useSimulator } from "../../simulator/support.js"
 import { expectSameTrades, fetchAll, layerSimSources, rowsOf } from "./support.js"
 
@@ -32,8 +32,8 @@ describe("trades job against the simulated Data-API", () => {
   // Wallet 3 trades 25 times in one second in a ghost market; /activity refuses offsets above 30.
   const ctx = useSimulator({ world: { ...SMALL_WORLD, burst: { wallet: 3, trades: BURST } }, knobs: { caps: { ...profileKnobs("none").caps, activityOffsetMax: CAP } } })
   const env = (s: Partial<TradesSettingsApi> = {}) => Layer.merge(layerSimSources(() => ctx.sim), settings(s))
-  const small = makeTradesJob({ pageLimit: LIMIT })
-  const full = makeTradesJob()
+  const small = { fetch: tradesFetcher({ pageLimit: LIMIT }) }
+  const full = { fetch: tradesFetcher() }
   const address = (w: number) => walletAddress(ctx.sim.world, w)
 
   it.live("a wallet with fewer trades than a page: one request, its trades exactly", () =>
@@ -144,7 +144,7 @@ describe("trades job against a rate-limited Data-API answering 429 in Cloudflare
       // What the job meets: HTML, not JSON, with the 429.
       expect(raw.some((r) => r.status === 429 && r.body.includes("Cloudflare") && r.type?.includes("text/html") === true)).toBe(true)
       const w = 1
-      const pages = yield* fetchAll(makeTradesJob({ pageLimit: 25 }), walletAddress(world, w), JSON.stringify({ rank: 1 }))
+      const pages = yield* fetchAll({ fetch: tradesFetcher({ pageLimit: 25 }) }, walletAddress(world, w), JSON.stringify({ rank: 1 }))
       expect(pages.length).toBeGreaterThan(4)
       expectSameTrades(rowsOf(pages, "external_trades_raw"), externalTradeTruthsOfWallet(world, w))
       expect((yield* stats(ctx.sim.statsUrl)).totals["rateLimited"]).toBeGreaterThan(1)
