@@ -3,11 +3,12 @@
  * latency, rare 5xx and hangs, 429s in Cloudflare HTML): polybackfill's defaults (--workers auto, no
  * pause) against the runbook's settings (--workers 10 --sleep-ms 2000), in the same run.
  *
- *   npm run bench -- trades [--wallets 300] [--fills 300000] [--runbook-wallets 60]
+ *   npm run bench -- trades [--wallets 300] [--fills 300000] [--run-wallets 60]
  *
  * Prints wallets/s, trades/s, requests/s and the share of the Data-API's limit they use, and the
- * share of requests answered 429. The simulator runs in this process (the Data-API is the limit, not
- * CPU); rows go to memory tables, so ClickHouse is not measured here (bench/fills.ts does that).
+ * share of requests answered 429, both on the same wallets (the first N of the world, its busiest). The
+ * simulator runs in a child process, so its CPU is not the engine's; rows go to memory tables, so
+ * ClickHouse is not measured here (bench/fills.ts does that).
  */
 import { Duration, Effect, Layer } from "effect"
 import { layerJobEnv } from "../src/cli/jobLayers.js"
@@ -23,12 +24,12 @@ import { Sources } from "../src/services/Sources.js"
 import { DEFAULT_TRADES_SETTINGS, TradesSettings } from "../src/services/TradesSettings.js"
 import { UnitStore } from "../src/services/UnitStore.js"
 import { DOCUMENTED_LIMITS } from "../src/simulator/config.js"
-import { simulatorSources, startSimulator, walletAddress } from "../src/simulator/index.js"
-import type { SimulatorHandle } from "../src/simulator/index.js"
+import { walletAddress, World, worldConfig } from "../src/simulator/index.js"
 import { runJob } from "../src/streams/engine.js"
 import { tradesFetcher, tradesJob, tradesPage } from "../src/streams/jobs/trades.js"
 import type { Job } from "../src/streams/Job.js"
-import { fmt, runIfDirect, value } from "./support.js"
+import type { Sim } from "./support.js"
+import { fmt, runIfDirect, startSim, stopSim, value } from "./support.js"
 
 /** The Data-API's general limit, requests per second (polymarket-sources.md §1). */
 const DATA_LIMIT_PER_S = DOCUMENTED_LIMITS.find((r) => r.family === "data" && r.path === undefined)!.limit / 10
@@ -39,17 +40,16 @@ const fetchOnly: Job<DataApiSource> = { ...tradesJob, plan: Effect.succeed([]), 
 interface Stats {
   readonly totals: { readonly requests: number; readonly rateLimited: number }
 }
-const stats = async (sim: SimulatorHandle, reset = false): Promise<Stats> => (await fetch(`${sim.statsUrl}${reset ? "?reset=1" : ""}`)).json() as Promise<Stats>
+const stats = async (sim: Sim, reset = false): Promise<Stats> => (await fetch(`${sim.statsUrl}${reset ? "?reset=1" : ""}`)).json() as Promise<Stats>
 
 interface Setting {
   readonly label: string
   readonly governor: GovernorOptions
   readonly unitWorkers: number
   readonly sleepMs: number
-  readonly wallets: number
 }
 
-const runOnce = (sim: SimulatorHandle, wallets: ReadonlyArray<string>, s: Setting) =>
+const runOnce = (sim: Sim, wallets: ReadonlyArray<string>, s: Setting) =>
   Effect.gen(function* () {
     const rows = new MemoryTables()
     const layers = Layer.mergeAll(
@@ -57,7 +57,7 @@ const runOnce = (sim: SimulatorHandle, wallets: ReadonlyArray<string>, s: Settin
       layerRows(rows),
       layerSilent,
       layerHeartbeats(),
-      layerJobEnv(Layer.succeed(Sources, simulatorSources(sim)), layerGovernorFromOptions(s.governor)),
+      layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: sim.dataApiUrl, goldsky: sim.goldskyUrl, rpc: [sim.rpcUrl] }), layerGovernorFromOptions(s.governor)),
       Layer.succeed(TradesSettings, { ...DEFAULT_TRADES_SETTINGS, top: undefined, wallets, sleepMs: s.sleepMs })
     )
     return yield* Effect.gen(function* () {
@@ -69,7 +69,7 @@ const runOnce = (sim: SimulatorHandle, wallets: ReadonlyArray<string>, s: Settin
         workers: s.unitWorkers,
         sink: { batchSize: 5000, flushInterval: Duration.seconds(1) },
         checkpointInterval: 5000,
-        selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: s.wallets, since: undefined, until: undefined },
+        selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
         say: () => Effect.void
       })
       const st = yield* Effect.promise(() => stats(sim))
@@ -89,20 +89,23 @@ const runOnce = (sim: SimulatorHandle, wallets: ReadonlyArray<string>, s: Settin
 export const main = async (argv: ReadonlyArray<string>) => {
   const walletCount = Number(value(argv, "--wallets") ?? "300")
   const fills = Number(value(argv, "--fills") ?? "300000")
-  const runbookWallets = Number(value(argv, "--runbook-wallets") ?? "60")
-  const sim = await startSimulator({ world: { seed: 5, markets: 3000, wallets: walletCount, fills }, profile: "realistic" })
+  const runWallets = Number(value(argv, "--run-wallets") ?? "60")
+  const worldArgs = ["--seed", "5", "--markets", "3000", "--wallets", String(walletCount), "--fills", String(fills)]
+  const sim = await startSim([...worldArgs, "--profile", "realistic"])
   try {
-    const wallets = Array.from({ length: sim.world.walletCount }, (_, w) => walletAddress(sim.world, w))
-    console.log(`trades bench: ${fmt(wallets.length)} wallets, ${fmt(fills)} fills, Data-API realistic (${DATA_LIMIT_PER_S * 10} requests/10 s, latency 40-200 ms)`)
+    // The same world as the child's, for the addresses only.
+    const world = new World(worldConfig({ seed: 5, markets: 3000, wallets: walletCount, fills }))
+    const wallets = Array.from({ length: Math.min(runWallets, world.walletCount) }, (_, w) => walletAddress(world, w))
+    console.log(`trades bench: ${fmt(wallets.length)} wallets of ${fmt(world.walletCount)}, ${fmt(fills)} fills, Data-API realistic (${DATA_LIMIT_PER_S * 10} requests/10 s, latency 40-200 ms)`)
     const ours = await Effect.runPromise(
-      runOnce(sim, wallets, { label: "polybackfill: --workers auto, no pause", governor: { workers: "auto", min: undefined, max: undefined, rps: undefined }, unitWorkers: 256, sleepMs: 0, wallets: wallets.length })
+      runOnce(sim, wallets, { label: "polybackfill: --workers auto, no pause", governor: { workers: "auto", min: undefined, max: undefined, rps: undefined }, unitWorkers: 256, sleepMs: 0 })
     )
     const runbook = await Effect.runPromise(
-      runOnce(sim, wallets, { label: `runbook: --workers 10 --sleep-ms 2000 (first ${runbookWallets} wallets)`, governor: { workers: 10, min: undefined, max: undefined, rps: undefined }, unitWorkers: 10, sleepMs: 2000, wallets: runbookWallets })
+      runOnce(sim, wallets, { label: "runbook: --workers 10 --sleep-ms 2000", governor: { workers: 10, min: undefined, max: undefined, rps: undefined }, unitWorkers: 10, sleepMs: 2000 })
     )
-    console.log(`polybackfill's defaults: ${fmt(ours.wallets / runbook.wallets, 1)}× the runbook's wallets/s, ${fmt(ours.trades / runbook.trades, 1)}× its trades/s`)
+    console.log(`polybackfill's defaults: ${fmt(ours.wallets / runbook.wallets, 1)}× the runbook's wallets/s and trades/s`)
   } finally {
-    await sim.close()
+    await stopSim(sim)
   }
 }
 

@@ -2,7 +2,6 @@ import type { Stream } from "effect"
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { ActivityCursorV2, ActivityWindow } from "../../domain/activityPaging.js"
 import { afterCap, afterPage, decodeTradesCursor, encodeTradesCursor, isV1 } from "../../domain/activityPaging.js"
-import type { DataApiVersion } from "../../domain/dataApi.js"
 import { readActivityRows } from "../../domain/dataApi.js"
 import { SourceError } from "../../domain/errors.js"
 import { Trades } from "../../domain/statements.js"
@@ -57,7 +56,6 @@ const failure = (unit: UnitToFetch, message: string, status?: number) =>
 const boundsOf = (s: TradesSettingsApi) => ({ start: s.since ?? POLYMARKET_START, end: s.until === undefined ? null : s.until - 1 })
 
 interface Prepared {
-  readonly api: DataApiVersion
   readonly start: number
   readonly end: number | null
   readonly cursor: ActivityWindow | ActivityCursorV2
@@ -71,7 +69,7 @@ const page = (options: TradesJobOptions) => (unit: UnitToFetch): Effect.Effect<P
     if (Either.isLeft(decoded)) return yield* Effect.fail(failure(unit, decoded.left))
     // The runbook's pause between wallets: before a wallet's first request.
     if (unit.cursor === "" && s.sleepMs > 0) yield* waiting(Effect.sleep(s.sleepMs))
-    return yield* fetchPage(unit, options, { api: s.api, start, end, cursor: decoded.right })
+    return yield* fetchPage(unit, options, { start, end, cursor: decoded.right })
   })
 
 const fetchPage = (unit: UnitToFetch, options: TradesJobOptions, p: Prepared): Effect.Effect<Page, SourceError, DataApiSource> =>
@@ -79,28 +77,24 @@ const fetchPage = (unit: UnitToFetch, options: TradesJobOptions, p: Prepared): E
     const api = yield* DataApiSource
     const c = p.cursor
     const request = { user: unit.unitKey, start: p.start, limit: options.pageLimit }
-    let rows: ReadonlyArray<unknown>
-    let next: ActivityWindow | ActivityCursorV2 | undefined
     if (isV1(c)) {
-      const answer = yield* api.activity({ ...request, end: c.to ?? p.end, offset: c.offset })
-      if (!Array.isArray(answer)) {
+      // The window's end: --until's at first, then the oldest second read when the cap narrowed it.
+      const answer = yield* api.activity({ ...request, end: c.to, offset: c.offset })
+      if ("_tag" in answer) {
         const narrowed = afterCap(c)
-        if (typeof narrowed === "string") return yield* Effect.fail(failure(unit, `${narrowed} (${(answer as { message: string }).message})`))
+        if (typeof narrowed === "string") return yield* Effect.fail(failure(unit, `${narrowed} (${answer.message})`))
         yield* Effect.logDebug(`trades wallet ${unit.unitKey}: offset cap at ${c.offset}, going on in the window ending at ${narrowed.to}`)
         return { rows: [], quarantine: [], next: Option.some(encodeTradesCursor(narrowed)) }
       }
-      rows = answer
-      const read = readActivityRows(rows, "v1")
-      const after = afterPage(c, read.timestamps, rows.length, options.pageLimit, c.skipped + read.skipped)
-      if (typeof after === "string") return yield* Effect.fail(failure(unit, after))
-      next = after
+      const read = readActivityRows(answer, "v1")
+      const next = afterPage(c, read.timestamps, answer.length, options.pageLimit, c.skipped + read.skipped)
+      if (typeof next === "string") return yield* Effect.fail(failure(unit, next))
       return yield* toPage(read, next, c.skipped + read.skipped)
     }
     const answer = yield* api.activityV2({ ...request, end: p.end, cursor: c.next })
-    rows = answer.rows
-    const read = readActivityRows(rows, "v2")
-    next = answer.next === null || rows.length === 0 ? undefined : { next: answer.next, skipped: c.skipped + read.skipped }
-    if (next !== undefined && answer.next === c.next) return yield* Effect.fail(failure(unit, "the Data-API sent the same next_cursor again: paging would never end"))
+    const read = readActivityRows(answer.rows, "v2")
+    if (answer.next !== null && answer.next === c.next) return yield* Effect.fail(failure(unit, "the Data-API sent the same next_cursor again: paging would never end"))
+    const next = answer.next === null || answer.rows.length === 0 ? undefined : { next: answer.next, skipped: c.skipped + read.skipped }
     return yield* toPage(read, next, c.skipped + read.skipped)
   })
 
