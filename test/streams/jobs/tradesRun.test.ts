@@ -82,6 +82,9 @@ describe("trades: plan and run against the simulator into ClickHouse", () => {
           expect(first.done).toBe(2)
           const done = yield* ch.query("SELECT wallet_address FROM wallet_backfill_plan WHERE status = 'done' ORDER BY rank", Schema.Struct({ wallet_address: Schema.String }))
           expect(done.map((d) => d.wallet_address)).toEqual(ranked.slice(0, 2))
+          // Planning again keeps every planned wallet as it is.
+          expect(yield* planJob(tradesJob, { rebuild: false })).toMatchObject({ added: 0, kept: 7 })
+          expect(yield* count("SELECT count() AS n FROM wallet_backfill_plan WHERE status = 'done'")).toBe(2)
 
           // A unit the API refuses (not an address): error with the API's words; reset puts it back.
           yield* Effect.flatMap(UnitStore, (s) => s.save([newUnit("trades", "0xnot-a-wallet", JSON.stringify({ rank: 99 }))]))
