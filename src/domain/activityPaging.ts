@@ -9,13 +9,16 @@ import { Either, Schema } from "effect"
  * oldest timestamp read (`minTs`), plus those at `minTs` past the `atMin` already read. When the cap
  * is hit (a 400 past offset 0) the unit goes on in the window [start, minTs] from offset `atMin`:
  * the first `atMin` rows of that window are exactly the ones already read at `minTs` (the order is
- * stable), so nothing is read twice or skipped, however many trades share one second. A short page
- * past offset 0 may be a cap that truncates silently: the same narrowed window is asked once more,
- * and the unit ends when it comes back empty. Only a single second holding more trades than the cap
- * lets through cannot be paged; the unit fails saying so.
+ * stable), so nothing is read twice or skipped, however many trades share one second. A short or
+ * empty page past a window's first request may be a cap that truncates silently: the narrowed window
+ * is asked, and the unit ends when a window's first request comes back empty (or short, from offset
+ * 0). Only a single second holding more trades than the cap lets through cannot be paged; the unit
+ * fails saying so.
  */
 export const ActivityWindow = Schema.Struct({
   to: Schema.NullOr(Schema.Int),
+  /** The offset the window started at. */
+  first: Schema.Int,
   offset: Schema.Int,
   minTs: Schema.NullOr(Schema.Int),
   atMin: Schema.Int,
@@ -46,7 +49,10 @@ export const decodeTradesCursor = (
   return Either.right(c.right)
 }
 
-export const firstWindow = (to: number | null): ActivityWindow => ({ to, offset: 0, minTs: to, atMin: 0, skipped: 0 })
+export const firstWindow = (to: number | null): ActivityWindow => ({ to, first: 0, offset: 0, minTs: to, atMin: 0, skipped: 0 })
+
+/** The window [start, minTs] from the rows already read at minTs. */
+const narrowed = (minTs: number | null, atMin: number, skipped: number): ActivityWindow => ({ to: minTs, first: atMin, offset: atMin, minTs, atMin, skipped })
 
 export const isV1 = (c: ActivityWindow | ActivityCursorV2): c is ActivityWindow => "offset" in c
 
@@ -62,11 +68,12 @@ export const afterPage = (w: ActivityWindow, timestamps: ReadonlyArray<number>, 
       atMin = 1
     }
   }
-  if (rows === 0) return undefined
   if (rows >= limit) return { ...w, offset: w.offset + rows, minTs, atMin, skipped }
-  // Short: the end of the window, unless a cap cut it silently (then the narrowed window is not empty).
-  if (w.offset === 0) return undefined
-  return { to: minTs, offset: atMin, minTs, atMin, skipped }
+  const firstRequest = w.offset === w.first
+  // The end of the window: nothing where it starts, or a short first page of the whole range.
+  if (firstRequest && (rows === 0 || w.first === 0)) return undefined
+  // Else a cap may have cut it silently: the narrowed window says (empty when nothing is left).
+  return narrowed(minTs, atMin, skipped)
 }
 
 /** After the cap refused `w.offset`: the narrowed window, or why it cannot go on. */
@@ -74,5 +81,5 @@ export const afterCap = (w: ActivityWindow): ActivityWindow | string => {
   if (w.minTs === null || (w.minTs === w.to && w.atMin === w.offset)) {
     return `the Data-API refuses offset ${w.offset} and more than ${w.offset} trades share timestamp ${w.minTs ?? w.to}: a one-second window cannot be paged further`
   }
-  return { to: w.minTs, offset: w.atMin, minTs: w.minTs, atMin: w.atMin, skipped: w.skipped }
+  return narrowed(w.minTs, w.atMin, w.skipped)
 }

@@ -85,6 +85,8 @@ export interface Caps {
   readonly activityLimitMax: number
   /** Data-API /activity: offsets above this answer 400. */
   readonly activityOffsetMax: number
+  /** /activity cuts silently instead: at most `activityOffsetMax` rows per query, short or empty pages past it, no 400. */
+  readonly activityCapSilent?: boolean
   readonly tradesLimitMax: number
   /** Data-API v1 /trades: offsets above this answer 400 (10,000 documented, 3,500 observed). */
   readonly tradesOffsetMax: number

@@ -150,3 +150,24 @@ describe("trades job against a rate-limited Data-API answering 429 in Cloudflare
       expect((yield* stats(ctx.sim.statsUrl)).totals["rateLimited"]).toBeGreaterThan(1)
     }).pipe(policy, Effect.provide(Layer.merge(layerSimSources(() => ctx.sim), settings({})))), 30_000)
 })
+
+describe("trades job against a Data-API that cuts pages silently at its offset cap (no 400)", () => {
+  const ctx = useSimulator({
+    world: { ...SMALL_WORLD, burst: { wallet: 3, trades: BURST } },
+    knobs: { caps: { ...profileKnobs("none").caps, activityOffsetMax: CAP, activityCapSilent: true } }
+  })
+
+  it.live("short and empty pages past the cap are checked in the narrowed window: every trade once", () =>
+    Effect.gen(function* () {
+      const world = ctx.sim.world
+      for (const w of [3, busiest(world)]) {
+        const truth = externalTradeTruthsOfWallet(world, w)
+        expect(truth.length).toBeGreaterThan(CAP)
+        const rows = rowsOf(yield* fetchAll({ fetch: tradesFetcher({ pageLimit: LIMIT }) }, walletAddress(world, w), JSON.stringify({ rank: 1 })), "external_trades_raw")
+        expect(rows).toHaveLength(truth.length)
+        expectSameTrades(rows, truth)
+      }
+      // No 400 was needed to find the cap.
+      expect((yield* stats(ctx.sim.statsUrl)).totals["clientErrors"]).toBe(0)
+    }).pipe(Effect.provide(Layer.merge(layerSimSources(() => ctx.sim), settings({})))))
+})
