@@ -49,8 +49,7 @@ export const planTrades = Effect.gen(function* () {
   return units
 })
 
-const failure = (unit: UnitToFetch, message: string, status?: number) =>
-  new SourceError({ reason: "Fatal", host: "data-api", message: `trades wallet ${unit.unitKey}: ${message}`, ...(status === undefined ? {} : { status }) })
+const failure = (unit: UnitToFetch, message: string) => new SourceError({ reason: "Fatal", host: "data-api", message: `trades wallet ${unit.unitKey}: ${message}` })
 
 /** The request bounds: `start` always (from --since, else the beginning), `end` from --until (exclusive day start, so its last second). */
 const boundsOf = (s: TradesSettingsApi) => ({ start: s.since ?? POLYMARKET_START, end: s.until === undefined ? null : s.until - 1 })
