@@ -14,6 +14,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 
 export interface Sim {
   readonly gammaUrl: string
+  readonly dataApiUrl: string
   readonly goldskyUrl: string
   readonly rpcUrl: string
   readonly statsUrl: string
@@ -29,12 +30,12 @@ export const startSim = (args: ReadonlyArray<string>): Promise<Sim> =>
     const urls: Record<string, string> = {}
     const lines = createInterface({ input: child.stdout! })
     lines.on("line", (line) => {
-      const m = /--(gamma-url|goldsky-url|rpc-url) (\S+)/.exec(line)
+      const m = /--(gamma-url|data-api-url|goldsky-url|rpc-url) (\S+)/.exec(line)
       if (m !== null) urls[m[1]!] = m[2]!
       const s = /stats: (\S+)/.exec(line)
       if (s !== null) urls["stats"] = s[1]!
       if (line.startsWith("Serving on")) {
-        resolvePromise({ gammaUrl: urls["gamma-url"]!, goldskyUrl: urls["goldsky-url"]!, rpcUrl: urls["rpc-url"]!, statsUrl: urls["stats"]!, child })
+        resolvePromise({ gammaUrl: urls["gamma-url"]!, dataApiUrl: urls["data-api-url"]!, goldskyUrl: urls["goldsky-url"]!, rpcUrl: urls["rpc-url"]!, statsUrl: urls["stats"]!, child })
       } else if (!/^\s+--|stats:/.test(line)) process.stdout.write(`  simulator: ${line}\n`)
     })
     child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)))

@@ -1,5 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Layer } from "effect"
+import { UsageError } from "../domain/errors.js"
 import { formatCount } from "../domain/progress.js"
 import { layerFixed } from "../layers/GovernorFixed.js"
 import { planJob } from "../streams/plan.js"
@@ -8,11 +9,12 @@ import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./com
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { layerOnchainSettings, onchainPlanOptions, resolvePlanWindow } from "./onchainOptions.js"
 import { checkpointEnv } from "./runOptions.js"
+import { layerTradesSettings, resolveTradesPlan, tradesPlanOptions } from "./tradesOptions.js"
 
 export const planCommand = Command.make(
   "plan",
   {
-    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain")),
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain, trades")),
     rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
     checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
       Options.withDescription("where unit status and cursors live, as for run (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
@@ -20,6 +22,7 @@ export const planCommand = Command.make(
       Options.withDefault("clickhouse" as const)
     ),
     ...onchainPlanOptions,
+    ...tradesPlanOptions,
     ...clickhouseOptions,
     ...sourceOptions,
     ...logOptions
@@ -28,7 +31,13 @@ export const planCommand = Command.make(
     Effect.gen(function* () {
       const job = yield* jobByName(opts.job)
       const window = yield* resolvePlanWindow(job.name, opts)
-      const layers = Layer.mergeAll(layerUnitStore(opts.checkpoint, opts), layerSources(opts, layerFixed(8), job), layerOnchainSettings({ window })).pipe(
+      const trades = yield* resolveTradesPlan(job.name, opts)
+      const layers = Layer.mergeAll(
+        layerUnitStore(opts.checkpoint, opts),
+        layerSources(opts, layerFixed(8), job),
+        layerOnchainSettings({ window }),
+        layerTradesSettings(trades.settings)
+      ).pipe(
         Layer.provideMerge(layerClickHouseFromOptions(opts))
       )
       const result = yield* planJob(job, { rebuild: opts.rebuild, say: Console.log }).pipe(Effect.provide(layers))
@@ -37,5 +46,10 @@ export const planCommand = Command.make(
           ? `${job.name}: ${formatCount(result.total)} units planned from scratch (all pending)`
           : `${job.name}: ${formatCount(result.added)} new units added, ${formatCount(result.kept)} kept as they were; ${formatCount(result.total)} units in all`
       )
+      if (trades.badLines > 0) {
+        return yield* new UsageError({
+          message: `${trades.badLines} line${trades.badLines === 1 ? "" : "s"} of ${trades.file} skipped (listed above); every valid address was planned: fix those lines and plan again (planned wallets keep their status)`
+        })
+      }
     }).pipe(withLogging(opts))
 ).pipe(Command.withDescription("Build a job's units (pending); again: adds new units and keeps existing ones, --rebuild starts over"))

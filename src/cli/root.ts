@@ -7,14 +7,16 @@ import { demoCommand } from "./demo.js"
 import { helpRequested, renderHelp } from "./help.js"
 import { migrateCommand } from "./migrate.js"
 import { planCommand } from "./plan.js"
+import { resetCommand } from "./reset.js"
 import { runCommand } from "./run.js"
 import { statusCommand } from "./status.js"
 import { simulateCommand } from "./simulate.js"
+import { validateCommand } from "./validate.js"
 import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
   Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
-  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
+  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, resetCommand, validateCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
 )
 
 const app = Command.run(rootCommand, { name: "polybackfill", version: VERSION })

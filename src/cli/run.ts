@@ -27,6 +27,7 @@ import { onCompleteEnv, runOnComplete } from "./onComplete.js"
 import { kindsOption, layerOnchainSettings, logRangeOptions, resolveKinds, resolveLogRange } from "./onchainOptions.js"
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
+import { layerTradesSettings, resolveTradesRun, tradesRunOptions } from "./tradesOptions.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
@@ -112,10 +113,11 @@ const loadUnits = (job: string, settings: RunSettings, opts: ClickHouseOptionVal
 export const runCommand = Command.make(
   "run",
   {
-    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills, onchain")),
+    job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to run: markets, fills, onchain, trades")),
     ...runOptions,
     kinds: kindsOption,
     ...logRangeOptions,
+    ...tradesRunOptions,
     onComplete: Options.text("on-complete").pipe(
       Options.withDescription("a shell command to run once every unit of the job is done, with the run's summary in POLYBACKFILL_* variables"),
       Options.optional
@@ -127,7 +129,7 @@ export const runCommand = Command.make(
   (opts) =>
     Effect.gen(function* () {
       const job = yield* jobByName(opts.job)
-      const settings = yield* resolveRunOptions(opts)
+      const { settings, trades } = yield* resolveTradesRun(job.name, yield* resolveRunOptions(opts), opts)
       const kinds = yield* resolveKinds(job.name, opts.kinds)
       const spans = yield* resolveLogRange(job.name, opts)
       const runId = newRunId()
@@ -135,7 +137,9 @@ export const runCommand = Command.make(
         `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
           `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
       )
-      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(Effect.provide(layerOnchainSettings({ kinds, ...spans })))
+      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(
+        Effect.provide(Layer.merge(layerOnchainSettings({ kinds, ...spans }), layerTradesSettings(trades)))
+      )
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(

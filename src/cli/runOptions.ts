@@ -31,14 +31,13 @@ export const runOptions = {
   rps: Options.float("rps").pipe(Options.withPseudoName("N"), Options.withDescription("ceiling on request starts per second and host (default none)"), Options.optional),
   delayMs: Options.integer("delay-ms").pipe(
     Options.withPseudoName("MS"),
-    Options.withDescription("pause between requests of one worker, in milliseconds (env DELAY_MS or BACKFILL_SLEEP_MS, default 0)"),
-    Options.withFallbackConfig(Config.integer("DELAY_MS").pipe(Config.orElse(() => Config.integer("BACKFILL_SLEEP_MS")))),
+    Options.withDescription("pause between requests of one worker, in ms (env DELAY_MS, default 0; the runbook's BACKFILL_SLEEP_MS is trades' --sleep-ms)"),
+    Options.withFallbackConfig(Config.integer("DELAY_MS")),
     Options.withDefault(0)
   ),
   limit: Options.integer("limit").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("take at most this many units (env BACKFILL_LIMIT, default all)"),
-    Options.withFallbackConfig(Config.integer("BACKFILL_LIMIT")),
+    Options.withDescription("take at most this many units (default all; for trades also env BACKFILL_LIMIT)"),
     Options.optional
   ),
   skip: Options.integer("skip").pipe(

@@ -245,6 +245,54 @@ export const Onchain = {
   })
 }
 
+// ---- the trades job (src/streams/jobs/trades.ts) and `validate` (src/streams/validate.ts) ----
+
+const count = (n: number): number => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`invalid count ${n}`)
+  return n
+}
+
+/** Tables and views the external-trade runbook reads. */
+export const TRADES_OBJECTS = [TABLES.clobFills, TABLES.externalTrades, TABLES.backfillUnits, "pm_trades_with_external", "wallet_backfill_plan"] as const
+
+export const Trades = {
+  /** Each fill row is one order leg of its `wallet` (maker legs and the taker's own leg), so a wallet's volume counts each of its trades once. */
+  topWallets: query({
+    name: "trades.topWallets",
+    sql: (n: number) =>
+      `SELECT wallet, sum(usdc) AS volume, count() AS fills FROM ${TABLES.clobFills} FINAL WHERE wallet != '' GROUP BY wallet ORDER BY volume DESC, wallet LIMIT ${count(n)}`,
+    rows: Schema.Struct({ wallet: Schema.String, volume: N, fills: N }),
+    example: [1000]
+  }),
+  objects: query({
+    name: "trades.objects",
+    sql: () =>
+      `SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN (${TRADES_OBJECTS.map((t) => `'${tableName(t)}'`).join(", ")}) ORDER BY name`,
+    rows: Schema.Struct({ name: Schema.String, engine: Schema.String }),
+    example: []
+  }),
+  duplicateIds: query({
+    name: "trades.duplicateIds",
+    sql: () =>
+      `SELECT count() AS ids, sum(n) AS rows FROM (SELECT external_trade_id, count() AS n FROM ${TABLES.externalTrades} FINAL GROUP BY external_trade_id HAVING n > 1)`,
+    rows: Schema.Struct({ ids: N, rows: N }),
+    example: []
+  }),
+  overlap: query({
+    name: "trades.overlap",
+    sql: () =>
+      "SELECT count() AS markets FROM (SELECT condition_id FROM pm_trades_with_external GROUP BY condition_id HAVING uniqExact(data_source) > 1)",
+    rows: Schema.Struct({ markets: N }),
+    example: []
+  }),
+  perSource: query({
+    name: "trades.perSource",
+    sql: () => "SELECT data_source, count() AS trades, uniqExact(condition_id) AS markets FROM pm_trades_with_external GROUP BY data_source ORDER BY data_source",
+    rows: Schema.Struct({ data_source: Schema.String, trades: N, markets: N }),
+    example: []
+  })
+}
+
 // ---- the demo's report (src/streams/demo.ts) ----
 
 export const DemoReport = {
@@ -304,6 +352,7 @@ export const STATEMENTS: ReadonlyArray<Statement<ReadonlyArray<any>, any>> = [
   ...Object.values(Catalogue),
   ...Object.values(FillsPlan),
   ...Object.values(Onchain),
+  ...Object.values(Trades),
   ...Object.values(DemoReport),
   ...examples
 ]

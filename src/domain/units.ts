@@ -124,8 +124,11 @@ export interface UnitSpan {
 export const selectUnits = <U extends UnitHead>(
   units: ReadonlyArray<U>,
   selection: Selection,
-  span?: (unit: U) => UnitSpan | undefined
+  span?: (unit: U) => UnitSpan | undefined,
+  rank?: (unit: U) => number | undefined
 ): Array<U> => {
+  const byKey = (a: U, b: U) => (a.unit_key < b.unit_key ? -1 : a.unit_key > b.unit_key ? 1 : 0)
+  const ranks = rank === undefined ? undefined : new Map(units.map((u) => [u, rank(u) ?? Number.MAX_SAFE_INTEGER]))
   const statuses = new Set(runnableStatuses(selection.retryErrors))
   const picked = units
     .filter((u) => statuses.has(u.status) && inShard(selection.shard, u.shard_hash))
@@ -136,7 +139,7 @@ export const selectUnits = <U extends UnitHead>(
       if (s === undefined) return true
       return (selection.since === undefined || s.to >= selection.since) && (selection.until === undefined || s.from < selection.until)
     })
-    .sort((a, b) => (a.unit_key < b.unit_key ? -1 : a.unit_key > b.unit_key ? 1 : 0))
+    .sort(ranks === undefined ? byKey : (a, b) => ranks.get(a)! - ranks.get(b)! || byKey(a, b))
   const from = picked.slice(selection.skip)
   return selection.limit === undefined ? from : from.slice(0, selection.limit)
 }

@@ -10,6 +10,13 @@ export interface WorldConfig {
   readonly toTs: number
   /** Approximate number of OrderFilled events (both legs) across all markets. */
   readonly fills: number
+  /** A ghost market where one wallet trades this many times in one second (paging past an offset cap); none when absent. */
+  readonly burst?: Burst
+}
+
+export interface Burst {
+  readonly wallet: number
+  readonly trades: number
 }
 
 export const DEFAULT_FILLS_PER_MARKET = 50
@@ -26,6 +33,7 @@ export interface WorldOptions {
   /** YYYY-MM-DD: the world ends at the end of this day. */
   readonly to?: string
   readonly fills?: number
+  readonly burst?: Burst
 }
 
 /** Fills the defaults of `polybackfill simulate`; throws on malformed days (callers validate user input first). */
@@ -40,7 +48,8 @@ export const worldConfig = (options: WorldOptions = {}): WorldConfig => {
     wallets: options.wallets ?? 500,
     fromTs: from,
     toTs: to + 86_400 - 1,
-    fills: options.fills ?? markets * DEFAULT_FILLS_PER_MARKET
+    fills: options.fills ?? markets * DEFAULT_FILLS_PER_MARKET,
+    ...(options.burst === undefined ? {} : { burst: options.burst })
   }
 }
 
@@ -76,6 +85,8 @@ export interface Caps {
   readonly activityLimitMax: number
   /** Data-API /activity: offsets above this answer 400. */
   readonly activityOffsetMax: number
+  /** /activity cuts silently instead: at most `activityOffsetMax` rows per query, short or empty pages past it, no 400. */
+  readonly activityCapSilent?: boolean
   readonly tradesLimitMax: number
   /** Data-API v1 /trades: offsets above this answer 400 (10,000 documented, 3,500 observed). */
   readonly tradesOffsetMax: number

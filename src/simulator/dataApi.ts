@@ -270,9 +270,11 @@ const v1Error = (message: string): SimResponse => json(400, { error: message })
 
 const activityV1 = (world: World, caps: Caps, q: URLSearchParams): SimResponse => {
   const user = userOf(world, q, true)
-  const limit = Math.min(intOf(q, "limit", 100), caps.activityLimitMax)
   const offset = intOf(q, "offset", 0)
-  if (offset > caps.activityOffsetMax) return v1Error(`offset must be at most ${caps.activityOffsetMax}; page inside start/end windows for deeper history`)
+  const silent = caps.activityCapSilent === true
+  // Silent: the rows past the cap are cut from the page, as some deployments do instead of a 400.
+  const limit = Math.min(intOf(q, "limit", 100), caps.activityLimitMax, silent ? Math.max(0, caps.activityOffsetMax - offset) : Number.MAX_SAFE_INTEGER)
+  if (!silent && offset > caps.activityOffsetMax) return v1Error(`offset must be at most ${caps.activityOffsetMax}; page inside start/end windows for deeper history`)
   const sortBy = (q.get("sortBy") ?? "TIMESTAMP").toUpperCase()
   if (sortBy !== "TIMESTAMP" && sortBy !== "TOKENS" && sortBy !== "CASH") return v1Error("sortBy must be TIMESTAMP, TOKENS or CASH")
   const direction = (q.get("sortDirection") ?? "DESC").toUpperCase()

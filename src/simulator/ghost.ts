@@ -68,6 +68,31 @@ export const ghostMarkets = (world: World): ReadonlyArray<GhostMarket> => {
       trades
     })
   }
+  const burst = world.config.burst
+  if (burst !== undefined && burst.trades > 0) out.push(burstMarket(world, out.length, burst.wallet, burst.trades))
   cache.set(world, out)
   return out
+}
+
+/** A ghost market where one wallet trades `n` times in the same second, each trade its own transaction. */
+const burstMarket = (world: World, g: number, wallet: number, n: number): GhostMarket => {
+  const seed = world.seed
+  const rng = new Rng(seed, NS.ghost, g)
+  const title = `Legacy market #${g + 1}: a burst of ${n} trades in one second`
+  const slug = `${slugify(title)}-ghost-${g}`
+  const token = (k: number) => (10n ** 76n + (BigInt(hex32(seed, NS.ghost, g, k)) % (9n * 10n ** 76n))).toString()
+  const timestamp = world.config.fromTs + Math.floor((world.config.toTs - world.config.fromTs) / 2)
+  const trades: Array<GhostTrade> = []
+  for (let t = 0; t < n; t++) {
+    trades.push({
+      wallet,
+      side: rng.next() < 0.5 ? "BUY" : "SELL",
+      outcome: rng.next() < 0.5 ? 0 : 1,
+      priceCents: rng.int(2, 97),
+      shares: rng.int(1, 20_000) * 10_000,
+      timestamp,
+      txHash: hex32(seed, NS.ghost, g, 1000 + t)
+    })
+  }
+  return { index: g, conditionId: hex32(seed, NS.ghost, g, 1), title, slug, eventSlug: slug, outcomes: ["Yes", "No"], tokenIds: [token(2), token(3)], trades }
 }

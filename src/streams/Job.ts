@@ -56,6 +56,11 @@ export interface Job<R = never> {
    * overlap the window. Jobs whose units are not dated leave it out, and those flags are refused for them.
    */
   readonly span?: (unit: UnitSpec) => { readonly from: number; readonly to: number } | undefined
+  /**
+   * A unit's place in the run order, when the plan ranks its units (the trades job: biggest wallet
+   * first): runs take units by rank, then key, so `run --limit N` takes the N first. Without it, key order.
+   */
+  readonly rank?: (unit: UnitSpec) => number | undefined
   /** It reads Polygon: its commands start the RPC pool first, so a bad URL (wrong chain, none reachable) fails at once. */
   readonly usesRpc?: boolean
 }

@@ -117,7 +117,8 @@ export const runJob = <R>(
     const { since, until } = options.selection
     // Choosing by --since/--until reads each unit's span from its payload; otherwise the heads do.
     const bySpan = job.span !== undefined && (since !== undefined || until !== undefined)
-    const loadHeads = store.loadKeys === undefined || bySpan ? undefined : store.loadHeads
+    // Ranked units (trades: biggest wallet first) are ordered by their payload too.
+    const loadHeads = store.loadKeys === undefined || bySpan || job.rank !== undefined ? undefined : store.loadHeads
     const all: ReadonlyArray<UnitHead> = loadHeads === undefined ? yield* store.load(job.name) : yield* loadHeads(job.name)
     if (all.length === 0) {
       return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`polybackfill plan ${job.name}\` first` })
@@ -143,9 +144,11 @@ export const runJob = <R>(
     }
     const span = job.span
     const unitSpan = span === undefined ? undefined : (u: BackfillUnitRow) => span({ unitKey: u.unit_key, payload: u.payload })
+    const rank = job.rank
+    const unitRank = rank === undefined ? undefined : (u: BackfillUnitRow) => rank({ unitKey: u.unit_key, payload: u.payload })
     const selected =
       loadHeads === undefined
-        ? selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan) // full rows: store.load
+        ? selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan, unitRank) // full rows: store.load
         : selectUnits(all, { ...options.selection, liveRuns })
     for (const line of takebackLines(selected, options.runId)) yield* Effect.logInfo(line)
     const workers = Math.max(1, Math.floor(options.workers))

@@ -101,7 +101,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       const lines: Array<string> = []
       const first = yield* migrate(MIGRATIONS, (line) => Effect.sync(() => lines.push(line)))
       expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version))
-      expect(lines).toEqual(["applied migration 0001 initial_schema", "applied migration 0002 chain_tables", "applied migration 0003 run_endings"])
+      expect(lines).toEqual(MIGRATIONS.map((m) => `applied migration ${String(m.version).padStart(4, "0")} ${m.name}`))
       const names = first.tables.map((t) => t.name)
       for (const table of [...Object.values(TABLES), "pm_trades_with_external", "market_resolutions", "wallet_pnl"]) {
         expect(names).toContain(table)
@@ -111,7 +111,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       const second = yield* migrate(MIGRATIONS, silent)
       expect(second.applied).toEqual([])
       expect(second.tables).toEqual(first.tables)
-      expect(yield* appliedVersions).toEqual([1, 2, 3])
+      expect(yield* appliedVersions).toEqual(MIGRATIONS.map((m) => m.version))
     }))
 
   it.effect("a table dropped after its migration ran is created again by the next migrate, and reported", () =>
@@ -155,21 +155,23 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       expect(counts).toEqual([{ n: 1 }])
     }))
 
-  it.effect("the trades view shows CLOB fills and external trades in one shape, told apart by data_source", () =>
+  it.effect("the trades view shows CLOB fills and external trades in one shape, told apart by data_source; a CLOB market drops its external rows", () =>
     Effect.gen(function* () {
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, silent)
+      const ghost = { ...externalTrade, external_trade_id: "ext-2", condition_id: "0x" + "cd".repeat(32) }
       // A replayed page: the view reads FINAL, so the duplicate does not show.
       yield* clickhouse.insert(TABLES.clobFills, [clobFill as unknown as Record<string, unknown>])
-      yield* clickhouse.insert(TABLES.externalTrades, [externalTrade as unknown as Record<string, unknown>])
-      yield* clickhouse.insert(TABLES.externalTrades, [externalTrade as unknown as Record<string, unknown>])
+      yield* clickhouse.insert(TABLES.externalTrades, [externalTrade as unknown as Record<string, unknown>, ghost as unknown as Record<string, unknown>])
+      yield* clickhouse.insert(TABLES.externalTrades, [ghost as unknown as Record<string, unknown>])
       const rows = yield* clickhouse.query(
-        "SELECT trade_id, wallet, side, price, is_taker_leg, data_source FROM pm_trades_with_external ORDER BY data_source",
-        Schema.Struct({ trade_id: Schema.String, wallet: Schema.String, side: Schema.String, price: Schema.Number, is_taker_leg: Schema.Number, data_source: Schema.String })
+        "SELECT trade_id, wallet, wallet_address, side, price, is_taker_leg, data_source FROM pm_trades_with_external ORDER BY data_source",
+        Schema.Struct({ trade_id: Schema.String, wallet: Schema.String, wallet_address: Schema.String, side: Schema.String, price: Schema.Number, is_taker_leg: Schema.Number, data_source: Schema.String })
       )
+      // ext-1 is in the market the CLOB fill is in: the same trade seen twice, left out.
       expect(rows).toEqual([
-        { trade_id: clobFill.fill_id, wallet: ADDR, side: "BUY", price: 0.5, is_taker_leg: 1, data_source: "clob" },
-        { trade_id: "ext-1", wallet: ADDR, side: "SELL", price: 0.6, is_taker_leg: 0, data_source: "external" }
+        { trade_id: clobFill.fill_id, wallet: ADDR, wallet_address: ADDR, side: "BUY", price: 0.5, is_taker_leg: 1, data_source: "clob_fills" },
+        { trade_id: "ext-2", wallet: ADDR, wallet_address: ADDR, side: "SELL", price: 0.6, is_taker_leg: 1, data_source: "polymarket_data_api" }
       ])
     }))
 
@@ -177,20 +179,21 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
     Effect.gen(function* () {
       const clickhouse = yield* ClickHouse
       yield* migrate(MIGRATIONS, silent)
+      const next = MIGRATIONS.at(-1)!.version + 1
       const addColumn: Migration = {
-        version: 99,
+        version: next,
         name: "test_add_column",
         statements: (db) => [`ALTER TABLE ${db}.quarantine ADD COLUMN test_note String DEFAULT ''`]
       }
       const upgraded = yield* migrate([...MIGRATIONS, addColumn], silent)
-      expect(upgraded.applied).toEqual([{ version: 99, name: "test_add_column" }])
+      expect(upgraded.applied).toEqual([{ version: next, name: "test_add_column" }])
       const note = yield* clickhouse.query(
         "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'quarantine' AND name = 'test_note'",
         Schema.Struct({ name: Schema.String })
       )
       expect(note).toHaveLength(1)
       const older = yield* migrate(MIGRATIONS, silent)
-      expect(older).toMatchObject({ applied: [], unknown: [99] })
+      expect(older).toMatchObject({ applied: [], unknown: [next] })
     }).pipe(Effect.provide(layerTestClickHouseOn(engine, "upgrade"))))
 
   it.effect("0002 keeps the rows 0001's tables held: fills get their fee asset, transfers their zero mark", () =>
@@ -203,7 +206,7 @@ for (const engine of testEngines()) layer(layerTestClickHouseOn(engine, "migrate
       yield* clickhouse.insert(TABLES.clobFills, [buy, sell])
       const { zero_value, ...oldTransfer } = erc1155
       yield* clickhouse.insert(TABLES.erc1155Transfers, [oldTransfer, { ...oldTransfer, batch_index: 2, amount: "0" }])
-      expect((yield* migrate(MIGRATIONS.slice(0, 2), silent)).applied.map((m) => m.version)).toEqual([2])
+      expect((yield* migrate(MIGRATIONS, silent)).applied.map((m) => m.version)).toEqual(MIGRATIONS.slice(1).map((m) => m.version))
       const fills = yield* clickhouse.query(
         `SELECT fill_id, fee_asset, fee_shares, fee_usdc, toString(fee) AS fee FROM ${TABLES.clobFills} FINAL ORDER BY fill_id`,
         Schema.Struct({ fill_id: Schema.String, fee_asset: Schema.String, fee_shares: Schema.Number, fee_usdc: Schema.Number, fee: Schema.String })

@@ -1,3 +1,4 @@
+import { expect } from "@effect/vitest"
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { layerFixed } from "../../../src/layers/GovernorFixed.js"
 import { layerUndiciTransport } from "../../../src/layers/http/undiciTransport.js"
@@ -44,3 +45,19 @@ export const drop = (row: Record<string, unknown>, key: string): Record<string, 
 
 export const byKey = (key: string) => (a: Record<string, unknown>, b: Record<string, unknown>) =>
   String(a[key]) < String(b[key]) ? -1 : String(a[key]) > String(b[key]) ? 1 : 0
+
+/**
+ * Rows as the job gives them (or ClickHouse returns them) against the truth: every column exact but the
+ * Float64 ones, within a double's rounding (the price is a ratio of two amounts; 18.16 parses decimal
+ * text into the neighbouring double at times).
+ */
+const TRADE_FLOATS = ["price", "size", "usdc"] as const
+export const expectSameTrades = (got: ReadonlyArray<Record<string, unknown>>, truth: ReadonlyArray<Record<string, unknown>>) => {
+  const strip = (r: Record<string, unknown>) => TRADE_FLOATS.reduce((row, k) => drop(row, k), drop(r, "ingested_at"))
+  const a = [...got].sort(byKey("external_trade_id"))
+  const b = [...truth].sort(byKey("external_trade_id"))
+  expect(a.map(strip)).toEqual(b.map(strip))
+  a.forEach((r, i) => {
+    for (const k of TRADE_FLOATS) expect(Math.abs((r[k] as number) - (b[i]![k] as number))).toBeLessThanOrEqual(Math.abs(b[i]![k] as number) * 1e-12)
+  })
+}
