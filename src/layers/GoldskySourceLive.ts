@@ -56,9 +56,10 @@ export const layerGoldskySource = Layer.effect(
 
     const noData = (what: string) => new SourceError({ reason: "Decode", host, message: `${where} answered without data.${what}` })
 
+    const meta = post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
     const head = yield* Effect.cached(
       Effect.gen(function* () {
-        const page = yield* post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
+        const page = yield* meta
         const block = page.data?._meta?.block
         if (block === undefined) return yield* Effect.fail(noData("_meta.block"))
         const result: SubgraphHead = { block: block.number, timestamp: Option.fromNullable(block.timestamp) }
@@ -75,7 +76,8 @@ export const layerGoldskySource = Layer.effect(
           if (events === "bad shape") return Effect.fail(notGraphQL("orderFilledEvents"))
           return Effect.succeed(events)
         }),
-      head
+      head,
+      probe: Effect.asVoid(meta)
     }
   })
 )

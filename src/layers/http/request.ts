@@ -96,7 +96,7 @@ export const attemptJson = (
   ).pipe(
     // Not the raw description: it may carry the full URL, keys included.
     Effect.catchTag("TransportError", (e) =>
-      Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: Transport error${detailOf(e.description, req.url, where)}` }))
+      Effect.fail(new SourceError({ reason: "Transient", host, noAnswer: true, message: `${where}: Transport error${detailOf(e.description, req.url, where)}` }))
     ),
     Effect.timeoutFail({
       duration: timeout,
