@@ -6,6 +6,8 @@ import { DEFAULT_SOURCES, resolveClickHouse, splitRpcUrls } from "../domain/sett
 import type { LogFormat } from "../layers/Logging.js"
 import { layerLogging } from "../layers/Logging.js"
 
+export const DEFAULT_STATE_DIR = "./.polybackfill"
+
 /** Options every command that touches ClickHouse takes. Env fallbacks use the runbooks' names. */
 export const clickhouseOptions = {
   clickhouseUrl: Options.text("clickhouse-url").pipe(
@@ -19,7 +21,7 @@ export const clickhouseOptions = {
   stateDir: Options.directory("state-dir").pipe(
     Options.withDescription("local state: the managed ClickHouse, file checkpoints, logs (env POLYBACKFILL_STATE_DIR)"),
     Options.withFallbackConfig(Config.string("POLYBACKFILL_STATE_DIR")),
-    Options.withDefault("./.polybackfill")
+    Options.withDefault(DEFAULT_STATE_DIR)
   )
 } as const
 
