@@ -64,7 +64,7 @@ export const installForcedExit = (write: (line: string) => void = (line) => proc
   let signals = 0
   process.on("SIGINT", () => {
     signals++
-    if (signals < 2) return
+    if (signals < 2) return write("\npolybackfill: stopping: saving what was fetched and where each unit got to (Ctrl+C again to stop at once)\n")
     const what = leftBehind()
     write(`\npolybackfill: second Ctrl+C: stopped at once${what === undefined ? "" : `; ${what}`}\n`)
     process.exit(130)
