@@ -49,24 +49,27 @@ export const teardown: Teardown = (exit, onExit) => {
 }
 
 /** What a forced exit leaves behind, said by the command that holds something (a run: its claimed units). */
-let leftBehind: () => string | undefined = () => undefined
+let leftBehind: (() => string) | undefined
 
-/** The running command registers what a second Ctrl+C would leave behind; read only when it comes. */
-export const setLeftBehind = (describe: () => string | undefined): void => {
+/** A run registers what a second Ctrl+C would leave behind; read only when it comes. */
+export const setLeftBehind = (describe: () => string): void => {
   leftBehind = describe
 }
 
 /**
- * The first SIGINT (or SIGTERM) interrupts the program gracefully (the runtime's own handler); a second
- * SIGINT during that shutdown exits at once with 130, after one line saying what stays behind.
+ * The first SIGINT (or SIGTERM) interrupts the program gracefully (the runtime's own handler); during a
+ * run it says so, since saving can take a moment. A second SIGINT during that shutdown exits at once
+ * with 130, after one line saying what stays behind.
  */
 export const installForcedExit = (write: (line: string) => void = (line) => process.stderr.write(line)): void => {
   let signals = 0
   process.on("SIGINT", () => {
     signals++
-    if (signals < 2) return write("\npolybackfill: stopping: saving what was fetched and where each unit got to (Ctrl+C again to stop at once)\n")
-    const what = leftBehind()
-    write(`\npolybackfill: second Ctrl+C: stopped at once${what === undefined ? "" : `; ${what}`}\n`)
+    if (signals < 2) {
+      if (leftBehind !== undefined) write("\npolybackfill: stopping: saving what was fetched and where each unit got to (Ctrl+C again to stop at once)\n")
+      return
+    }
+    write(`\npolybackfill: second Ctrl+C: stopped at once${leftBehind === undefined ? "" : `; ${leftBehind()}`}\n`)
     process.exit(130)
   })
 }
