@@ -259,7 +259,7 @@ export const runJob = <R>(
         // Units in a row that failed to reach their source: at sourceDownAfter the source is down, and the run stops.
         const sourceDownAfter = Math.max(1, options.sourceDownAfter ?? DEFAULT_SOURCE_DOWN_AFTER)
         let unreachedInARow = 0
-        let lastUnreached: SourceError | undefined
+        let sourceIsDown = false
         const sourceDown = yield* Deferred.make<SourceError>()
 
         const watchdog = yield* makeWatchdog({
@@ -330,15 +330,15 @@ export const runJob = <R>(
               if (Option.isSome(stopped)) return Effect.fail(stopped.value)
               if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
               // Once the source is called down, the units still failing go back to pending with the rest.
-              if (lastUnreached !== undefined && unreachedInARow >= sourceDownAfter) return Effect.void
+              if (sourceIsDown) return Effect.void
               const message = describeCause(cause)
               const failure = Cause.failureOption(cause)
-              const unreached = Option.isSome(failure) && failure.value._tag === "SourceError" && isRetryable(failure.value)
-              unreachedInARow = unreached ? unreachedInARow + 1 : 0
-              if (unreached) lastUnreached = failure.value as SourceError
+              const unreached = Option.isSome(failure) && failure.value._tag === "SourceError" && isRetryable(failure.value) ? failure.value : undefined
+              unreachedInARow = unreached === undefined ? 0 : unreachedInARow + 1
+              sourceIsDown = unreachedInARow >= sourceDownAfter
               return Effect.logWarning(`unit ${u.key} failed: ${message}`).pipe(
                 Effect.zipRight(sink.offer([], { kind: "error", unit: u, message })),
-                Effect.zipRight(unreachedInARow >= sourceDownAfter ? Deferred.succeed(sourceDown, lastUnreached!) : Effect.void)
+                Effect.zipRight(sourceIsDown && unreached !== undefined ? Deferred.succeed(sourceDown, unreached) : Effect.void)
               )
             }),
             Effect.ensuring(Effect.sync(() => counters.unitsInFlight--))
