@@ -53,7 +53,7 @@ export class SourceUnavailable extends Data.TaggedError("SourceUnavailable")<{
   readonly message: string
 }> {}
 
-/** The run ended with units in error (or left undone): it said how many; exit code 1 with one line on how to retry. */
+/** The run ended with units in error: it said how many; exit code 1, with one line on how to retry them. */
 export class RunIncomplete extends Data.TaggedError("RunIncomplete")<{
   readonly message: string
 }> {}

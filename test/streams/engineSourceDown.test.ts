@@ -4,23 +4,13 @@ import { SourceError, SourceUnavailable } from "../../src/domain/errors.js"
 import { layerSilent } from "../../src/layers/ProgressLive.js"
 import { layerMemory as layerSinkMemory, MemoryTables } from "../../src/layers/RowSinkMemory.js"
 import { layerMemory as layerUnitsMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
-import { ALL_SHARDS } from "../../src/domain/units.js"
-import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
 import type { Job } from "../../src/streams/Job.js"
 import { probeSource } from "../../src/streams/Job.js"
 import { planJob } from "../../src/streams/plan.js"
-import { fakeJob, runWithClock, unitKey } from "./fakeJob.js"
+import { engineOptions, fakeJob, runWithClock, unitKey } from "./fakeJob.js"
 
-const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
-  runId: "run-1",
-  workers: 4,
-  sink: { batchSize: 50, flushInterval: "2 seconds", maxBufferedRows: 200 },
-  checkpointInterval: 10,
-  selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
-  say: () => Effect.void,
-  ...overrides
-})
+const options = engineOptions
 
 const layers = (units: MemoryUnits, tables = new MemoryTables()) => Layer.mergeAll(layerUnitsMemory(units), layerSinkMemory(tables), layerSilent)
 

@@ -2,6 +2,8 @@ import { Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
 import type { SourceFailure } from "../../src/domain/errors.js"
 import { SourceError } from "../../src/domain/errors.js"
 import type { Job, Page } from "../../src/streams/Job.js"
+import { ALL_SHARDS } from "../../src/domain/units.js"
+import type { EngineOptions } from "../../src/streams/engine.js"
 
 export interface FakeJobOptions {
   readonly units: number
@@ -88,3 +90,14 @@ export const runWithClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Dura
     }
     return yield* Fiber.await(fiber)
   })
+
+/** The engine's options in these tests: 4 workers, small batches, every unit selected, nothing said. */
+export const engineOptions = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
+  runId: "run-1",
+  workers: 4,
+  sink: { batchSize: 50, flushInterval: "2 seconds", maxBufferedRows: 200 },
+  checkpointInterval: 10,
+  selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
+  say: () => Effect.void,
+  ...overrides
+})
