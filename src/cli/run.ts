@@ -30,7 +30,7 @@ import { EXIT_CODES, setLeftBehind } from "./report.js"
 import { kindsOption, layerOnchainSettings, logRangeOptions, resolveKinds, resolveLogRange } from "./onchainOptions.js"
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
-import { suggestCommand } from "./suggest.js"
+import { suggestCommand, withSuggestedFlags } from "./suggest.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
@@ -69,13 +69,10 @@ const governorStats = (governor: Governor["Type"]) =>
   }))
 
 /** `polybackfill <args>` with the flags of this run that select the same ClickHouse, checkpoints and sources. */
-export const suggestFor = (job: Job<JobEnv>, settings: RunSettings, opts: ClickHouseOptionValues & SourceOptionValues) =>
-  (args: string, withSources = true): string =>
-    suggestCommand(args, {
-      clickhouse: opts,
-      checkpoint: settings.checkpoint,
-      ...(withSources ? { sources: { urls: opts, read: job.sources ?? [] } } : {})
-    })
+export const suggestFor =
+  (job: Job<JobEnv>, settings: RunSettings, opts: ClickHouseOptionValues & SourceOptionValues) =>
+  (args: string): string =>
+    suggestCommand(args, { clickhouse: opts, checkpoint: settings.checkpoint, sources: { urls: opts, read: job.sources ?? [] } })
 
 /** Runs one job with resolved settings against the configured ClickHouse and sources. */
 export const runWithSettings = (
@@ -150,13 +147,16 @@ export const runCommand = Command.make(
         `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
           `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
       )
-      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(Effect.provide(layerOnchainSettings({ kinds, ...spans })))
       const suggest = suggestFor(job, settings, opts)
+      const summary = yield* runWithSettings(job, settings, opts, runId).pipe(
+        Effect.provide(layerOnchainSettings({ kinds, ...spans })),
+        withSuggestedFlags(suggest)
+      )
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(
           `nothing to take now: ${summary.leftToLiveRuns} units are in progress in runs that still send heartbeats ` +
-            `(see \`${suggest(`status ${job.name}`, false)}\`); a run silent for ${DEAD_AFTER_S} s is dead, and the next run takes its units back`
+            `(see \`${suggest(`status ${job.name}`)}\`); a run silent for ${DEAD_AFTER_S} s is dead, and the next run takes its units back`
         )
       } else if (summary.selected === 0) {
         yield* Console.log(`nothing to do: every unit of ${job.name} is done${settings.selection.retryErrors ? "" : " or in error (add --retry-errors)"}`)
@@ -179,7 +179,7 @@ export const runCommand = Command.make(
           message: settings.dryRun
             ? `${formatCount(summary.errors)} of ${formatCount(summary.selected)} units of ${job.name} failed in this dry run (nothing was marked)`
             : `${formatCount(summary.errors)} of ${formatCount(summary.selected)} units of ${job.name} ended in error: ` +
-              `retry them with \`${suggest(`run ${job.name} --retry-errors`)}\` (details: \`${suggest(`status ${job.name}`, false)}\`)`
+              `retry them with \`${suggest(`run ${job.name} --retry-errors`)}\` (details: \`${suggest(`status ${job.name}`)}\`)`
         })
       }
     }).pipe(withLogging(opts))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { Option } from "effect"
-import { suggestCommand } from "../../src/cli/suggest.js"
+import { Cause, Effect, Exit, Option } from "effect"
+import { suggestCommand, withSuggestedFlags } from "../../src/cli/suggest.js"
+import { ClickHouseError } from "../../src/domain/errors.js"
 import { DEFAULT_SOURCES } from "../../src/domain/settings.js"
 
 const defaults = { clickhouseUrl: Option.none<string>(), database: Option.none<string>(), stateDir: "./.polybackfill" }
@@ -28,10 +29,22 @@ describe("suggested commands", () => {
     const onchain = suggestCommand("run onchain", { clickhouse: defaults, sources: { urls, read: ["rpc"] } })
     expect(onchain).toBe("polybackfill run onchain --rpc-url 'https://polygon-mainnet.g.alchemy.com/v2/***' --rpc-url http://127.0.0.1:8545/")
     expect(`${fills} ${onchain}`).not.toMatch(/s3cret|AbCdEfGh/)
-    // status takes no source flags: none are added.
-    expect(suggestCommand("status fills", { clickhouse, checkpoint: "file" })).toBe(
+    // status takes no source flags, migrate no --checkpoint either: each command gets the flags it takes.
+    expect(suggestCommand("migrate", { clickhouse, checkpoint: "file", sources: { urls, read: ["goldsky"] } })).toBe(
+      "polybackfill migrate --clickhouse-url 'http://admin:***@db.internal:8123/' --database pm_test --state-dir /var/lib/pb"
+    )
+    expect(suggestCommand("status fills", { clickhouse, checkpoint: "file", sources: { urls, read: ["goldsky"] } })).toBe(
       "polybackfill status fills --clickhouse-url 'http://admin:***@db.internal:8123/' --database pm_test --state-dir /var/lib/pb --checkpoint file"
     )
     expect(suggestCommand("status fills", { clickhouse: { ...defaults, clickhouseUrl: Option.some("embedded") } })).toBe("polybackfill status fills --clickhouse-url embedded")
+  })
+
+  it("the commands the layers below suggest in a failure get the same flags; the failure keeps its kind", () => {
+    const suggest = (args: string) => suggestCommand(args, { clickhouse: { ...defaults, database: Option.some("pm_test") } })
+    const missing = new ClickHouseError({ reason: "Query", message: 'database "pm_test" does not exist on http://h:8123: run "polybackfill migrate" to create it' })
+    const exit = Effect.runSyncExit(withSuggestedFlags(suggest)(Effect.fail(missing)))
+    const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+    expect(Option.getOrUndefined(error)).toBeInstanceOf(ClickHouseError)
+    expect(Option.getOrUndefined(error)?.message).toBe('database "pm_test" does not exist on http://h:8123: run `polybackfill migrate --database pm_test` to create it')
   })
 })
