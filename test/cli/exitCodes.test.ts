@@ -94,7 +94,7 @@ describe("exit codes, in spawned processes", () => {
     expect(help.stdout.replace(/\s+/g, " ")).toContain("Exit codes: 0 every selected unit ended done; 1 a unit ended in error")
   }, 60_000)
 
-  it("a Goldsky URL that refuses, or answers 404: exit 1 in seconds, one line naming the URL, the flag and the variable; no unit claimed", () =>
+  it("a Goldsky URL that refuses, or answers 404: exit 1 before any unit is claimed, one line naming the URL, the flag and the variable", () =>
     run(
       Effect.gen(function* () {
         const { sim, clickhouse } = yield* plannedFills(20)
