@@ -2,6 +2,7 @@ import { Effect, Option } from "effect"
 import { ClickHouseError, UsageError } from "../domain/errors.js"
 import { redactUrl } from "../domain/redact.js"
 import { DEFAULT_SOURCES, EMBEDDED_URL } from "../domain/settings.js"
+import { SinkStopped } from "../streams/sink.js"
 import type { SourceName } from "../domain/sourceNames.js"
 import { SOURCE_SETTINGS } from "../domain/sourceNames.js"
 import type { ClickHouseOptionValues, SourceOptionValues } from "./common.js"
@@ -53,7 +54,7 @@ export const suggestCommand = (args: string, from: SuggestFrom): string => {
 /** A command quoted in a message ("polybackfill migrate", `polybackfill plan fills`): what the layers below the CLI suggest. */
 const QUOTED_COMMAND = /["`]polybackfill ((?:migrate|status|plan|run)(?: [a-z]+)?)["`]/g
 
-/** The failure's own suggestions, with the flags of this command: a ClickHouse or usage error keeps its kind. */
+/** The failure's own suggestions, with the flags of this command: a ClickHouse, usage or insert failure keeps its kind. */
 export const withSuggestedFlags =
   (suggest: (args: string) => string) =>
   <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -61,5 +62,6 @@ export const withSuggestedFlags =
       const rewrite = (message: string) => message.replace(QUOTED_COMMAND, (_, args: string) => `\`${suggest(args)}\``)
       if (e instanceof ClickHouseError) return new ClickHouseError({ reason: e.reason, message: rewrite(e.message) }) as E
       if (e instanceof UsageError) return new UsageError({ message: rewrite(e.message) }) as E
+      if (e instanceof SinkStopped) return new SinkStopped({ error: e.error, message: rewrite(e.message) }) as E
       return e
     })

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import { suggestCommand, withSuggestedFlags } from "../../src/cli/suggest.js"
 import { ClickHouseError } from "../../src/domain/errors.js"
+import { SinkStopped } from "../../src/streams/sink.js"
 import { DEFAULT_SOURCES } from "../../src/domain/settings.js"
 
 const defaults = { clickhouseUrl: Option.none<string>(), database: Option.none<string>(), stateDir: "./.polybackfill" }
@@ -46,5 +47,11 @@ describe("suggested commands", () => {
     const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
     expect(Option.getOrUndefined(error)).toBeInstanceOf(ClickHouseError)
     expect(Option.getOrUndefined(error)?.message).toBe('database "pm_test" does not exist on http://h:8123: run `polybackfill migrate --database pm_test` to create it')
+    const refused = new SinkStopped({ error: missing, message: 'rows not written, no checkpoint moved: Table t.clob_fills does not exist (run "polybackfill migrate" to create the tables)' })
+    const stopped = Effect.runSyncExit(withSuggestedFlags(suggest)(Effect.fail(refused)))
+    expect(Exit.isFailure(stopped) && Option.getOrUndefined(Cause.failureOption(stopped.cause))).toMatchObject({
+      _tag: "SinkStopped",
+      message: "rows not written, no checkpoint moved: Table t.clob_fills does not exist (run `polybackfill migrate --database pm_test` to create the tables)"
+    })
   })
 })
