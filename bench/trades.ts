@@ -35,7 +35,8 @@ import { fmt, runIfDirect, startSim, stopSim, value } from "./support.js"
 const DATA_LIMIT_PER_S = DOCUMENTED_LIMITS.find((r) => r.family === "data" && r.path === undefined)!.limit / 10
 
 /** The job without its ClickHouse plan: the bench plans from the wallet list. */
-const fetchOnly: Job<DataApiSource> = { ...tradesJob, plan: Effect.succeed([]), fetch: tradesFetcher(), page: tradesPage() }
+const { probe: _probe, ...withoutProbe } = tradesJob
+const fetchOnly: Job<DataApiSource> = { ...withoutProbe, plan: Effect.succeed([]), fetch: tradesFetcher(), page: tradesPage() }
 
 interface Stats {
   readonly totals: { readonly requests: number; readonly rateLimited: number }

@@ -4,11 +4,12 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { loadEnvFiles } from "./cli/envFiles.js"
 import { tuneHeapGrowth } from "./cli/heapGrowth.js"
-import { reportFailures, teardown } from "./cli/report.js"
+import { installForcedExit, reportFailures, teardown } from "./cli/report.js"
 import { cli } from "./cli/root.js"
 
 tuneHeapGrowth()
 loadEnvFiles(process.cwd())
+installForcedExit()
 
 cli(process.argv).pipe(
   reportFailures,

@@ -6,6 +6,8 @@ import { DEFAULT_SOURCES, resolveClickHouse, splitRpcUrls } from "../domain/sett
 import type { LogFormat } from "../layers/Logging.js"
 import { layerLogging } from "../layers/Logging.js"
 
+export const DEFAULT_STATE_DIR = "./.polybackfill"
+
 /** Options every command that touches ClickHouse takes. Env fallbacks use the runbooks' names. */
 export const clickhouseOptions = {
   clickhouseUrl: Options.text("clickhouse-url").pipe(
@@ -22,7 +24,7 @@ export const clickhouseOptions = {
     Options.withPseudoName("DIR"),
     Options.withDescription("local state: the managed ClickHouse, file checkpoints, logs (env POLYBACKFILL_STATE_DIR, default ./.polybackfill)"),
     Options.withFallbackConfig(Config.string("POLYBACKFILL_STATE_DIR")),
-    Options.withDefault("./.polybackfill")
+    Options.withDefault(DEFAULT_STATE_DIR)
   )
 } as const
 

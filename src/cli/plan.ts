@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Layer } from "effect"
-import { UsageError } from "../domain/errors.js"
+import { SkippedInput } from "../domain/errors.js"
 import { formatCount } from "../domain/progress.js"
 import { layerFixed } from "../layers/GovernorFixed.js"
 import { planJob } from "../streams/plan.js"
@@ -47,7 +47,7 @@ export const planCommand = Command.make(
           : `${job.name}: ${formatCount(result.added)} new units added, ${formatCount(result.kept)} kept as they were; ${formatCount(result.total)} units in all`
       )
       if (trades.badLines > 0) {
-        return yield* new UsageError({
+        return yield* new SkippedInput({
           message: `${trades.badLines} line${trades.badLines === 1 ? "" : "s"} of ${trades.file} skipped (listed above); every valid address was planned: fix those lines and plan again (planned wallets keep their status)`
         })
       }

@@ -8,6 +8,7 @@ import { helpRequested, renderHelp } from "./help.js"
 import { migrateCommand } from "./migrate.js"
 import { planCommand } from "./plan.js"
 import { resetCommand } from "./reset.js"
+import { EXIT_CODES } from "./report.js"
 import { runCommand } from "./run.js"
 import { statusCommand } from "./status.js"
 import { simulateCommand } from "./simulate.js"
@@ -15,7 +16,7 @@ import { validateCommand } from "./validate.js"
 import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
-  Command.withDescription("Backfill Polymarket trading history into ClickHouse and keep it whole."),
+  Command.withDescription(`Backfill Polymarket trading history into ClickHouse and keep it whole. ${EXIT_CODES}`),
   Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, resetCommand, validateCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
 )
 

@@ -19,15 +19,19 @@ import { formatSummary, runJob } from "../streams/engine.js"
 import { DEAD_AFTER_S } from "../streams/heartbeat.js"
 import type { JobEnv } from "../streams/jobs/index.js"
 import type { Job } from "../streams/Job.js"
+import { RunIncomplete } from "../domain/errors.js"
+import { formatCount } from "../domain/progress.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import type { ClickHouseOptionValues, SourceOptionValues } from "./common.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { onCompleteEnv, runOnComplete } from "./onComplete.js"
+import { EXIT_CODES, setLeftBehind } from "./report.js"
 import { kindsOption, layerOnchainSettings, logRangeOptions, resolveKinds, resolveLogRange } from "./onchainOptions.js"
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
 import { layerTradesSettings, resolveTradesRun, tradesRunOptions } from "./tradesOptions.js"
+import { suggestCommand, withSuggestedFlags } from "./suggest.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
@@ -65,6 +69,12 @@ const governorStats = (governor: Governor["Type"]) =>
     rateLimitedShare: share(hosts.reduce((n, h) => n + h.rateLimited, 0), hosts.reduce((n, h) => n + h.requests, 0))
   }))
 
+/** `polybackfill <args>` with the flags of this run that select the same ClickHouse, checkpoints and sources. */
+export const suggestFor =
+  (job: Job<JobEnv>, settings: RunSettings, opts: ClickHouseOptionValues & SourceOptionValues) =>
+  (args: string): string =>
+    suggestCommand(args, { clickhouse: opts, checkpoint: settings.checkpoint, sources: { urls: opts, read: job.sources ?? [] } })
+
 /** Runs one job with resolved settings against the configured ClickHouse and sources. */
 export const runWithSettings = (
   job: Job<JobEnv>,
@@ -99,7 +109,9 @@ export const runWithSettings = (
       workersLabel: workersLabel(governor, rpc, settings.workersLabel),
       identity: { host: hostname(), pid: process.pid },
       processAlive,
-      governorStats: governorStats(governor)
+      governorStats: governorStats(governor),
+      onLeftBehind: setLeftBehind,
+      suggest: suggestFor(job, settings, opts)
     }).pipe(settings.dryRun ? (run) => run : withRpcHealth(job.name, runId))
   ).pipe(Effect.provide(layers))
 }
@@ -137,14 +149,16 @@ export const runCommand = Command.make(
         `run ${runId}: ${job.name} with workers ${settings.workersLabel}${settings.dryRun ? " (dry run: nothing is written)" : ""}` +
           `${settings.shard.count > 1 ? `, shard ${settings.shard.index}/${settings.shard.count}` : ""}`
       )
+      const suggest = suggestFor(job, settings, opts)
       const summary = yield* runWithSettings(job, settings, opts, runId).pipe(
-        Effect.provide(Layer.merge(layerOnchainSettings({ kinds, ...spans }), layerTradesSettings(trades)))
+        Effect.provide(Layer.merge(layerOnchainSettings({ kinds, ...spans }), layerTradesSettings(trades))),
+        withSuggestedFlags(suggest)
       )
       yield* Console.log(`${settings.dryRun ? "dry run, nothing written: " : ""}${formatSummary(summary)}`)
       if (summary.selected === 0 && summary.leftToLiveRuns > 0) {
         yield* Console.log(
           `nothing to take now: ${summary.leftToLiveRuns} units are in progress in runs that still send heartbeats ` +
-            `(see \`polybackfill status ${job.name}\`); a run silent for ${DEAD_AFTER_S} s is dead, and the next run takes its units back`
+            `(see \`${suggest(`status ${job.name}`)}\`); a run silent for ${DEAD_AFTER_S} s is dead, and the next run takes its units back`
         )
       } else if (summary.selected === 0) {
         yield* Console.log(`nothing to do: every unit of ${job.name} is done${settings.selection.retryErrors ? "" : " or in error (add --retry-errors)"}`)
@@ -152,14 +166,23 @@ export const runCommand = Command.make(
       if (summary.errors > 0) {
         yield* Console.log(`${summary.errors} units ended in error; the latest:`)
         for (const e of summary.lastErrors.slice(-5)) yield* Console.log(`  ${e.unit}: ${e.message}`)
-        yield* Console.log(`retry them with \`polybackfill run ${job.name} --retry-errors\` (details: \`polybackfill status ${job.name}\`)`)
       }
-      if (settings.dryRun) return
-      const units = yield* loadUnits(job.name, settings, opts)
-      if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(line)
-      // Once: by the run that finished the last units, not again by a rerun with nothing to do.
-      if (Option.isSome(opts.onComplete) && summary.done > 0 && units.every((u) => u.status === "done")) {
-        yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))
+      if (!settings.dryRun) {
+        const units = yield* loadUnits(job.name, settings, opts)
+        if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(line)
+        // Once: by the run that finished the last units, not again by a rerun with nothing to do.
+        if (Option.isSome(opts.onComplete) && summary.done > 0 && units.every((u) => u.status === "done")) {
+          yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))
+        }
+      }
+      // Exit 1 unless every unit this run took ended done; the one line says how to take the rest.
+      if (summary.errors > 0) {
+        return yield* new RunIncomplete({
+          message: settings.dryRun
+            ? `${formatCount(summary.errors)} of ${formatCount(summary.selected)} units of ${job.name} failed in this dry run (nothing was marked)`
+            : `${formatCount(summary.errors)} of ${formatCount(summary.selected)} units of ${job.name} ended in error: ` +
+              `retry them with \`${suggest(`run ${job.name} --retry-errors`)}\` (details: \`${suggest(`status ${job.name}`)}\`)`
+        })
       }
     }).pipe(withLogging(opts))
-).pipe(Command.withDescription("Run a job's pending units (and resume those a dead run left in progress)"))
+).pipe(Command.withDescription(`Run a job's pending units (and resume those a dead run left in progress). ${EXIT_CODES}`))

@@ -1,11 +1,16 @@
 import { Data } from "effect"
 
-/** Invalid user input (flag, env var, file). `message` is one line that names the fix. */
+/** Invalid user input (flag, env var, file). `message` is one line that names the fix. Exit code 2. */
 export class UsageError extends Data.TaggedError("UsageError")<{
   readonly message: string
 }> {}
 
 /** A value refused before it could reach SQL text. */
+/** Input a command read and partly refused (every good line was used): exit 1, not a usage error. */
+export class SkippedInput extends Data.TaggedError("SkippedInput")<{
+  readonly message: string
+}> {}
+
 export class UnsafeSqlValue extends Data.TaggedError("UnsafeSqlValue")<{
   readonly kind: string
   readonly message: string
@@ -38,10 +43,25 @@ export class SourceError extends Data.TaggedError("SourceError")<{
   readonly status?: number
   /** What the server asked for (Retry-After, RateLimit-Reset), in milliseconds. */
   readonly retryAfterMs?: number
+  /** No answer at all: DNS, refused or reset connection, TLS (not a timeout, not an HTTP status). */
+  readonly noAnswer?: boolean
 }> {}
 
 export const isRetryable = (e: SourceError): boolean =>
   e.reason === "RateLimited" || e.reason === "Transient" || e.reason === "Timeout"
+
+/**
+ * A source the run cannot do without is not there: its start-up probe found no server (DNS, refused,
+ * TLS, 404 at the base URL), or units failed to reach it one after another. The run stops; exit code 1.
+ */
+export class SourceUnavailable extends Data.TaggedError("SourceUnavailable")<{
+  readonly message: string
+}> {}
+
+/** The run ended with units in error: it said how many; exit code 1, with one line on how to retry them. */
+export class RunIncomplete extends Data.TaggedError("RunIncomplete")<{
+  readonly message: string
+}> {}
 
 /**
  * An RPC provider refused an eth_getLogs range: too many results, or a block span past its cap. Not a

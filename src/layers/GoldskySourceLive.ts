@@ -59,11 +59,12 @@ export const layerGoldskySource = Layer.scoped(
 
     const noData = (what: string) => new SourceError({ reason: "Decode", host, message: `${where} answered without data.${what}` })
 
+    const meta = post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
     // Asked once per run, in a fiber of its own: a unit interrupted while waiting for the answer (a
     // stall, Ctrl+C) does not cancel it for the others, nor does it make them ask and report again.
     const asked = yield* Effect.cached(Effect.forkIn(
       Effect.gen(function* () {
-        const page = yield* post({ query: SUBGRAPH_META_QUERY }, SubgraphMetaPage, "_meta")
+        const page = yield* meta
         const block = page.data?._meta?.block
         if (block === undefined) return yield* Effect.fail(noData("_meta.block"))
         const result: SubgraphHead = { block: block.number, timestamp: Option.fromNullable(block.timestamp) }
@@ -82,7 +83,8 @@ export const layerGoldskySource = Layer.scoped(
           if (events === "bad shape") return Effect.fail(notGraphQL("orderFilledEvents"))
           return Effect.succeed(events)
         }),
-      head
+      head,
+      probe: Effect.asVoid(meta)
     }
   })
 )

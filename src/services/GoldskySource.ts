@@ -22,5 +22,7 @@ export class GoldskySource extends Context.Tag("polybackfill/GoldskySource")<
     ) => Effect.Effect<ReadonlyArray<unknown>, SourceError>
     /** The subgraph's indexed head, asked once and remembered: the last time it can serve fills for. */
     readonly head: Effect.Effect<SubgraphHead, SourceError>
+    /** The same question, asked afresh and not logged: whether the subgraph is there at all (the run's start-up probe). */
+    readonly probe: Effect.Effect<void, SourceError>
   }
 >() {}

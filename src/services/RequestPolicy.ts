@@ -1,4 +1,4 @@
-import { Context, Duration } from "effect"
+import { Context, Duration, Effect } from "effect"
 
 /** How each request to a remote source behaves: --request-timeout, --delay-ms, and the retry budget. */
 export interface RequestPolicyShape {
@@ -23,3 +23,7 @@ export const DEFAULT_REQUEST_POLICY: RequestPolicyShape = {
 export class RequestPolicy extends Context.Reference<RequestPolicy>()("polybackfill/RequestPolicy", {
   defaultValue: () => DEFAULT_REQUEST_POLICY
 }) {}
+
+/** A request once, without the policy's retries: a start-up probe wants the first answer, not the eighth. */
+export const withoutRetries = <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(RequestPolicy, (policy) => Effect.provideService(request, RequestPolicy, { ...policy, maxAttempts: 1 }))

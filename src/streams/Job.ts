@@ -1,5 +1,9 @@
 import { Effect, Option, Stream } from "effect"
 import type { SourceError } from "../domain/errors.js"
+import { SourceUnavailable } from "../domain/errors.js"
+import type { SourceName } from "../domain/sourceNames.js"
+import { SOURCE_SETTINGS, whereToFix } from "../domain/sourceNames.js"
+import { withoutRetries } from "../services/RequestPolicy.js"
 import type { QuarantineRow } from "../domain/tables.js"
 
 /** A resumable piece of work as planned: one market (fills), one wallet (trades), one page range (markets). */
@@ -63,7 +67,30 @@ export interface Job<R = never> {
   readonly rank?: (unit: UnitSpec) => number | undefined
   /** It reads Polygon: its commands start the RPC pool first, so a bad URL (wrong chain, none reachable) fails at once. */
   readonly usesRpc?: boolean
+  /** The remote sources it reads: a command suggested after a run repeats their URLs. */
+  readonly sources?: ReadonlyArray<SourceName>
+  /**
+   * One request per source host, before any unit is claimed: a source that is not there (see
+   * `probeSource`) stops the run in one line instead of failing every unit after its retries.
+   */
+  readonly probe?: Effect.Effect<void, SourceUnavailable, R>
 }
+
+/**
+ * A start-up probe of one source, one attempt (no retries): no answer (DNS, refused, TLS), a 404 or 405 at the URL, or an answer
+ * in another shape than the source's is "not there" and fails with one line naming the URL (the
+ * request's own message, redacted), the flag and the environment variable. Any other failure (a 5xx,
+ * a 429, a timeout) is a source that is there but struggling: logged, and the run goes on.
+ */
+export const probeSource = <R>(source: SourceName, request: Effect.Effect<unknown, SourceError, R>): Effect.Effect<void, SourceUnavailable, R> =>
+  withoutRetries(request).pipe(
+    Effect.asVoid,
+    Effect.catchAll((e) =>
+      e.noAnswer === true || e.status === 404 || e.status === 405 || e.reason === "Decode"
+        ? Effect.fail(new SourceUnavailable({ message: `${SOURCE_SETTINGS[source].label} is not there: ${e.message}; ${whereToFix(source)}` }))
+        : Effect.logWarning(`${SOURCE_SETTINGS[source].label} answered the start-up probe with a failure, going on: ${e.message}`)
+    )
+  )
 
 /** A unit's pages as a Stream, from a job's page function: for a job whose pages are naturally one request each. */
 export const pagesOf =

@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import type { ClickHouseError } from "../domain/errors.js"
+import type { ClickHouseError, SourceUnavailable } from "../domain/errors.js"
 import { Catalogue, DemoReport, EXAMPLE_QUERIES } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
@@ -71,7 +71,7 @@ const countOf = (clickhouse: ClickHouse["Type"], table: string, final: boolean) 
 export const runDemo = <R>(
   jobs: ReadonlyArray<Job<R>>,
   engine: Omit<EngineOptions, "selection">
-): Effect.Effect<DemoReport, ClickHouseError | UnitStoreError | PlanFailed | SinkStopped | UsageError, R | ClickHouse | UnitStore | RowSink | Progress> =>
+): Effect.Effect<DemoReport, ClickHouseError | UnitStoreError | PlanFailed | SinkStopped | UsageError | SourceUnavailable, R | ClickHouse | UnitStore | RowSink | Progress> =>
   Effect.gen(function* () {
     const clickhouse = yield* ClickHouse
     const started = yield* Clock.currentTimeMillis

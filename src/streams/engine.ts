@@ -1,5 +1,7 @@
-import { Cause, Chunk, Clock, Console, Duration, Effect, Exit, Fiber, FiberSet, Option, Schedule, Stream } from "effect"
-import { UsageError } from "../domain/errors.js"
+import { Cause, Chunk, Clock, Console, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Option, Schedule, Stream } from "effect"
+import type { SourceError } from "../domain/errors.js"
+import { isRetryable, SourceUnavailable, UsageError } from "../domain/errors.js"
+import { whereToFix } from "../domain/sourceNames.js"
 import type { ProgressSnapshot } from "../domain/progress.js"
 import { formatCount, formatDuration } from "../domain/progress.js"
 import { TABLES } from "../domain/tables.js"
@@ -53,7 +55,18 @@ export interface EngineOptions {
   readonly processAlive?: (host: string, pid: number) => boolean | undefined
   /** Pause between writing a claim and reading it back, longer than a claim takes to write (default 1 s). */
   readonly claimSettle?: Duration.DurationInput
+  /**
+   * Units in a row that could not reach their source (failed after the request policy's retries with
+   * a retryable error) before the run stops taking units and fails (default 10).
+   */
+  readonly sourceDownAfter?: number
+  /** Receives, at start, what a forced exit (a second Ctrl+C) would leave behind at that moment, in one sentence. */
+  readonly onLeftBehind?: (describe: () => string) => void
+  /** A command as the user should type it: `polybackfill <args>` with their flags (default: without them). */
+  readonly suggest?: (args: string) => string
 }
+
+export const DEFAULT_SOURCE_DOWN_AFTER = 10
 
 export const DEFAULT_CLAIM_SETTLE = Duration.seconds(1)
 /** Chunks being claimed at once ahead of the workers. */
@@ -109,7 +122,7 @@ const countRows = (batches: ReadonlyArray<TableRows>): number => batches.reduce(
 export const runJob = <R>(
   job: Job<R>,
   options: EngineOptions
-): Effect.Effect<RunSummary, UsageError | UnitStoreError | SinkStopped, R | UnitStore | RowSink | Progress> =>
+): Effect.Effect<RunSummary, UsageError | UnitStoreError | SinkStopped | SourceUnavailable, R | UnitStore | RowSink | Progress> =>
   Effect.gen(function* () {
     const store = yield* UnitStore
     const progress = yield* Progress
@@ -120,8 +133,9 @@ export const runJob = <R>(
     // Ranked units (trades: biggest wallet first) are ordered by their payload too.
     const loadHeads = store.loadKeys === undefined || bySpan || job.rank !== undefined ? undefined : store.loadHeads
     const all: ReadonlyArray<UnitHead> = loadHeads === undefined ? yield* store.load(job.name) : yield* loadHeads(job.name)
+    const suggest = options.suggest ?? ((args: string) => `polybackfill ${args}`)
     if (all.length === 0) {
-      return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`polybackfill plan ${job.name}\` first` })
+      return yield* new UsageError({ message: `no units planned for ${job.name} in ${store.location}: run \`${suggest(`plan ${job.name}`)}\` first` })
     }
     if ((since !== undefined || until !== undefined) && job.span === undefined) {
       return yield* new UsageError({ message: `--since/--until: the units of ${job.name} are not dated; leave those flags out for this job` })
@@ -150,6 +164,7 @@ export const runJob = <R>(
       loadHeads === undefined
         ? selectUnits(all as ReadonlyArray<BackfillUnitRow>, { ...options.selection, liveRuns }, unitSpan, unitRank) // full rows: store.load
         : selectUnits(all, { ...options.selection, liveRuns })
+    if (selected.length > 0 && job.probe !== undefined) yield* job.probe
     for (const line of takebackLines(selected, options.runId)) yield* Effect.logInfo(line)
     const workers = Math.max(1, Math.floor(options.workers))
     const jobDoneBefore = all.filter((u) => u.status === "done").length
@@ -164,6 +179,15 @@ export const runJob = <R>(
         const startedAt = yield* Clock.currentTimeMillis
         const counters: RunCounters = emptyCounters()
         const active = new Map<string, UnitRun>()
+        let releasedAll = false
+        options.onLeftBehind?.(() => {
+          const held = releasedAll ? 0 : [...active.values()].filter((u) => !u.finished).length
+          return held === 0
+            ? `no unit of ${job.name} was left in progress`
+            : `${formatCount(held)} units of ${job.name} stay in_progress under run ${options.runId} at their last saved cursor ` +
+                `(rows not yet written are fetched again); the next \`${suggest(`run ${job.name}`)}\` takes them back, ` +
+                `at once on this host, after ${DEAD_AFTER_S} s elsewhere`
+        })
         const sink = yield* makeSink<Marker, UnitStoreError>(
           options.sink,
           makeCheckpointer({ save, checkpointInterval: Math.max(1, options.checkpointInterval), counters, active })
@@ -210,6 +234,7 @@ export const runJob = <R>(
                 const releasedOk = yield* Effect.either(
                   store.save(unfinished.map((u) => released(u.row, u.ackedCursor, u.ackedRows, nowS)))
                 )
+                releasedAll = releasedOk._tag === "Right"
                 if (!Exit.isInterrupted(exit)) return
                 const how =
                   flushed._tag === "Left" || releasedOk._tag === "Left"
@@ -237,6 +262,12 @@ export const runJob = <R>(
           settle: options.claimSettle ?? DEFAULT_CLAIM_SETTLE,
           active
         })
+
+        // Units in a row that failed to reach their source: at sourceDownAfter the source is down, and the run stops.
+        const sourceDownAfter = Math.max(1, options.sourceDownAfter ?? DEFAULT_SOURCE_DOWN_AFTER)
+        let unreachedInARow = 0
+        let sourceIsDown = false
+        const sourceDown = yield* Deferred.make<SourceError>()
 
         const watchdog = yield* makeWatchdog({
           timeout: options.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
@@ -300,13 +331,21 @@ export const runJob = <R>(
           })
           return Effect.sync(() => counters.unitsInFlight++).pipe(
             Effect.zipRight(fetched),
+            Effect.zipRight(Effect.sync(() => void (unreachedInARow = 0))),
             Effect.catchAllCause((cause): Effect.Effect<void, SinkStopped> => {
               const stopped = Cause.failures(cause).pipe(Chunk.findFirst((e): e is SinkStopped => e instanceof SinkStopped))
               if (Option.isSome(stopped)) return Effect.fail(stopped.value)
               if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+              // Once the source is called down, the units still failing go back to pending with the rest.
+              if (sourceIsDown) return Effect.void
               const message = describeCause(cause)
+              const failure = Cause.failureOption(cause)
+              const unreached = Option.isSome(failure) && failure.value._tag === "SourceError" && isRetryable(failure.value) ? failure.value : undefined
+              unreachedInARow = unreached === undefined ? 0 : unreachedInARow + 1
+              sourceIsDown = unreachedInARow >= sourceDownAfter
               return Effect.logWarning(`unit ${u.key} failed: ${message}`).pipe(
-                Effect.zipRight(sink.offer([], { kind: "error", unit: u, message }))
+                Effect.zipRight(sink.offer([], { kind: "error", unit: u, message })),
+                Effect.zipRight(sourceIsDown && unreached !== undefined ? Deferred.succeed(sourceDown, unreached) : Effect.void)
               )
             }),
             Effect.ensuring(Effect.sync(() => counters.unitsInFlight--))
@@ -339,7 +378,19 @@ export const runJob = <R>(
           }
           yield* slots.take(workers)
         })
-        yield* Effect.raceFirst(launch, sink.failed)
+        const down = yield* Effect.raceFirst(Effect.as(launch, undefined), Effect.raceFirst(sink.failed, Deferred.await(sourceDown)))
+        if (down !== undefined) {
+          // The units in flight would fail the same way: interrupted, they go back to pending at their saved cursor.
+          yield* FiberSet.clear(running)
+          yield* sink.flush
+          const pending = selected.length - counters.unitsDone - counters.unitsError
+          const fix = job.sources === undefined ? "" : ` (${job.sources.map(whereToFix).join("; ")})`
+          return yield* new SourceUnavailable({
+            message:
+              `${job.name}: stopped taking units: ${sourceDownAfter} units in a row could not reach their source, the last: ${down.message}; ` +
+              `${formatCount(pending)} units left pending. Run the same command again once the source answers${fix}`
+          })
+        }
         yield* sink.flush
         const endedAt = yield* Clock.currentTimeMillis
         const summary: RunSummary = {

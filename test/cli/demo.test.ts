@@ -70,7 +70,7 @@ describe("polybackfill demo", () => {
 
   it("refuses a database whose name does not end in _demo (it empties it)", async () => {
     const result = await runCli(["demo", "--database", "polymarket"], { env: { CLICKHOUSE_URL: testServerUrl() } })
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.stderr).toContain("choose a name ending in _demo")
   }, 60_000)
 })

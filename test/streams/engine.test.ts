@@ -2,28 +2,18 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { ClickHouseError } from "../../src/domain/errors.js"
 import type { WorkerHeartbeatRow } from "../../src/domain/tables.js"
-import { ALL_SHARDS } from "../../src/domain/units.js"
 import { Heartbeats } from "../../src/services/Heartbeats.js"
 import { UnitStore } from "../../src/services/UnitStore.js"
 import { layerSilent } from "../../src/layers/ProgressLive.js"
 import type { MemorySinkHooks } from "../../src/layers/RowSinkMemory.js"
 import { layerMemory as layerSinkMemory, MemoryTables, Power } from "../../src/layers/RowSinkMemory.js"
 import { layerMemory as layerUnitsMemory, MemoryUnits } from "../../src/layers/UnitStoreMemory.js"
-import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
 import type { Job } from "../../src/streams/Job.js"
 import { planJob } from "../../src/streams/plan.js"
-import { fakeJob, runWithClock, unitKey } from "./fakeJob.js"
+import { engineOptions, fakeJob, runWithClock, unitKey } from "./fakeJob.js"
 
-const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
-  runId: "run-1",
-  workers: 4,
-  sink: { batchSize: 50, flushInterval: "2 seconds", maxBufferedRows: 200 },
-  checkpointInterval: 10,
-  selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
-  say: () => Effect.void,
-  ...overrides
-})
+const options = engineOptions
 
 /** One "process": memory stores over persistent storage, with its own power switch. */
 const processLayer = (units: MemoryUnits, tables: MemoryTables, power = new Power(), hooks: MemorySinkHooks = {}) =>

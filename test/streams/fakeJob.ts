@@ -1,6 +1,9 @@
 import { Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import type { SourceFailure } from "../../src/domain/errors.js"
 import { SourceError } from "../../src/domain/errors.js"
 import type { Job, Page } from "../../src/streams/Job.js"
+import { ALL_SHARDS } from "../../src/domain/units.js"
+import type { EngineOptions } from "../../src/streams/engine.js"
 
 export interface FakeJobOptions {
   readonly units: number
@@ -9,6 +12,8 @@ export interface FakeJobOptions {
   /** Unit keys whose fetch fails after `failAfterPages` pages. */
   readonly failing?: ReadonlySet<string>
   readonly failAfterPages?: number
+  /** How the failing units fail (default Fatal: the unit's own fault; Transient reads as the source being down). */
+  readonly failReason?: SourceFailure
   /** Simulated time per page. */
   readonly pageDelay?: Duration.DurationInput
   /** Units that have no pages at all (a market without fills). */
@@ -49,7 +54,7 @@ export const fakeJob = (o: FakeJobOptions) => {
             }
             if (o.pageDelay !== undefined) yield* (o.request ?? ((e) => e))(Effect.sleep(o.pageDelay))
             if (o.failing?.has(unit.unitKey) === true && p >= (o.failAfterPages ?? 0)) {
-              return yield* new SourceError({ reason: "Fatal", host: "fake", message: `fake source refused ${unit.unitKey} page ${p}` })
+              return yield* new SourceError({ reason: o.failReason ?? "Fatal", host: "fake", message: `fake source refused ${unit.unitKey} page ${p}` })
             }
             const page: Page = {
               rows: [{ table: "t", rows: Array.from({ length: o.rowsPerPage }, (_, k) => ({ id: `${unit.unitKey}-${p}-${k}`, unit: unit.unitKey })) }],
@@ -85,3 +90,14 @@ export const runWithClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Dura
     }
     return yield* Fiber.await(fiber)
   })
+
+/** The engine's options in these tests: 4 workers, small batches, every unit selected, nothing said. */
+export const engineOptions = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({
+  runId: "run-1",
+  workers: 4,
+  sink: { batchSize: 50, flushInterval: "2 seconds", maxBufferedRows: 200 },
+  checkpointInterval: 10,
+  selection: { retryErrors: false, shard: ALL_SHARDS, skip: 0, limit: undefined, since: undefined, until: undefined },
+  say: () => Effect.void,
+  ...overrides
+})

@@ -96,7 +96,7 @@ export const attemptJson = (
   ).pipe(
     // Not the raw description: it may carry the full URL, keys included.
     Effect.catchTag("TransportError", (e) =>
-      Effect.fail(new SourceError({ reason: "Transient", host, message: `${where}: Transport error${detailOf(e.description, req.url, where)}` }))
+      Effect.fail(new SourceError({ reason: "Transient", host, noAnswer: true, message: `${where}: Transport error${detailOf(e.description, req.url, where)}` }))
     ),
     Effect.timeoutFail({
       duration: timeout,
@@ -128,7 +128,7 @@ export const makeRequester =
       const retry = (n: number, error: SourceError): Effect.Effect<unknown, SourceError> => {
         if (!isRetryable(error)) return Effect.fail(error)
         if (n + 1 >= policy.maxAttempts) {
-          return Effect.fail(new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
+          return Effect.fail(n === 0 ? error : new SourceError({ ...error, message: `${error.message} (gave up after ${n + 1} attempts)` }))
         }
         return Effect.flatMap(backoffMs(n, error, policy.baseBackoff, policy.maxBackoff), (wait) =>
           Effect.logDebug(`retrying in ${wait} ms: ${error.message}`).pipe(

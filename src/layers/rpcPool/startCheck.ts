@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { SourceError, UsageError } from "../../domain/errors.js"
 import { POLYGON_CHAIN_ID } from "../../domain/polygon.js"
+import { whereToFix } from "../../domain/sourceNames.js"
 import type { Member, PoolTuning } from "./members.js"
 import { reasonOf, setAside } from "./members.js"
 
@@ -38,7 +39,7 @@ export const startCheck = (
       return yield* new SourceError({
         reason: "Transient",
         host: members[0]!.host,
-        message: `none of the ${members.length} RPC URLs answered eth_chainId: ${unreachable.join("; ")}`
+        message: `none of the ${members.length} RPC URLs answered eth_chainId: ${unreachable.join("; ")}; ${whereToFix("rpc")}`
       })
     }
   })

@@ -13,6 +13,7 @@ import { ClickHouse } from "../../services/ClickHouse.js"
 import { GoldskySource } from "../../services/GoldskySource.js"
 import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
 import { NothingToPlan } from "../plan.js"
+import { probeSource } from "../Job.js"
 
 const TokenId = Schema.String.pipe(Schema.pattern(/^\d{1,78}$/))
 
@@ -206,7 +207,9 @@ export const makeFillsJob = (options: FillsJobOptions = { pageSize: GOLDSKY_PAGE
     return { from: payload.value.from ?? 0, to: payload.value.to ?? Number.MAX_SAFE_INTEGER }
   },
   fetch: fillsFetcher(options),
-  page: fillsPage(options)
+  page: fillsPage(options),
+  sources: ["goldsky"],
+  probe: probeSource("goldsky", Effect.flatMap(GoldskySource, (g) => g.probe))
 })
 
 export const fillsJob = makeFillsJob()

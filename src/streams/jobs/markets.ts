@@ -5,6 +5,7 @@ import { decodeGammaMarket, toMarketRows } from "../../domain/gamma.js"
 import { TABLES } from "../../domain/tables.js"
 import { GammaSource } from "../../services/GammaSource.js"
 import type { Job, Page, UnitToFetch } from "../Job.js"
+import { probeSource } from "../Job.js"
 
 /** Gamma's keyset cap is unconfirmed (100, 500 or 1000 by source): ask for 500, fall back to 100 if refused. */
 export const GAMMA_PAGE_LIMIT = 500
@@ -96,6 +97,8 @@ export const makeMarketsJob = (options: MarketsJobOptions = { pageLimit: GAMMA_P
   description: "the market catalogue (Gamma /markets/keyset, open and closed) into markets and market_tokens",
   tables: [TABLES.markets, TABLES.marketTokens],
   plan: Effect.succeed(UNITS),
+  sources: ["gamma"],
+  probe: probeSource("gamma", Effect.flatMap(GammaSource, (gamma) => gamma.marketsKeyset({ closed: true, afterCursor: "", limit: 1 }))),
   fetch: (unit) => {
     const payload = Schema.decodeUnknownEither(Payload)(unit.payload)
     if (Either.isLeft(payload)) return Stream.fail(unitFailure(unit, "unreadable payload: rebuild the plan with `polybackfill plan markets --rebuild`"))

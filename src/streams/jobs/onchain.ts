@@ -152,7 +152,9 @@ export const onchainJob: Job<PolygonRpc | ClickHouse> = {
     const start = day === undefined ? undefined : dayStart(day.day)
     return start === undefined ? undefined : { from: start, to: start + DAY_S - 1 }
   },
+  // No probe of its own: usesRpc starts the RPC pool before the run, and the pool asks every URL its chain.
   usesRpc: true,
+  sources: ["rpc"],
   fetch: pagesOf(onchainPage),
   page: onchainPage
 }

@@ -12,7 +12,7 @@ import type { TradesSettingsApi } from "../../services/TradesSettings.js"
 import { DEFAULT_TRADES_SETTINGS, TradesSettings } from "../../services/TradesSettings.js"
 import { waiting } from "../../services/Waiting.js"
 import type { Job, Page, UnitSpec, UnitToFetch } from "../Job.js"
-import { pagesOf } from "../Job.js"
+import { pagesOf, probeSource } from "../Job.js"
 
 /** Rows per `/activity` page: the documented maximum (larger values are clamped to it). */
 export const ACTIVITY_PAGE_LIMIT = 500
@@ -131,7 +131,12 @@ export const makeTradesJob = (options: TradesJobOptions = { pageLimit: ACTIVITY_
   plan: planTrades,
   rank: (unit) => Option.getOrUndefined(Option.map(Schema.decodeUnknownOption(WalletPayload)(unit.payload), (p) => p.rank)),
   fetch: tradesFetcher(options),
-  page: tradesPage(options)
+  page: tradesPage(options),
+  sources: ["dataApi"],
+  // One page of a wallet nobody uses: an empty list from the real API, a 404 or no answer from a wrong URL.
+  probe: probeSource("dataApi", Effect.flatMap(DataApiSource, (api) => api.activity({ user: PROBE_WALLET, start: 0, end: null, limit: 1, offset: 0 })))
 })
+
+const PROBE_WALLET = "0x0000000000000000000000000000000000000001"
 
 export const tradesJob = makeTradesJob()

@@ -109,7 +109,8 @@ const subgraph = (events: ReadonlyArray<Record<string, unknown>>, opts: { ignore
             : events.filter((e) => ts(e) === Number(cursor.ts) && (opts.ignoreIdGt === true || id(e) > cursor.stickyId!)).sort(byId)
         return rows.slice(0, first)
       }),
-    head: opts.headFails === true ? Effect.fail(new SourceError({ reason: "Fatal", host: "g", message: "no _meta" })) : Effect.succeed({ block: 1, timestamp: Option.some(1) })
+    head: opts.headFails === true ? Effect.fail(new SourceError({ reason: "Fatal", host: "g", message: "no _meta" })) : Effect.succeed({ block: 1, timestamp: Option.some(1) }),
+    probe: Effect.void
   })
   return { asked, layer }
 }
