@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, onchain, governor, simulator).
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, onchain, governor, simulator, pnl).
  *
  *   node_modules/.bin/vite-node bench/run.ts -- fills --quick
  */
@@ -8,7 +8,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   fills: () => import("./fills.js"),
   onchain: () => import("./onchain.js"),
   governor: () => import("./governor.js"),
-  simulator: () => import("./simulator.js")
+  simulator: () => import("./simulator.js"),
+  pnl: () => import("./pnl.js")
 }
 
 const main = async () => {

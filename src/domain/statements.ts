@@ -245,7 +245,6 @@ export const PnlTradeRow = Schema.Struct({
   fee_usdc: N
 })
 
-const bucketOf = (bucket: number, buckets: number) => `cityHash64(wallet) % ${quote(buckets)} = ${quote(bucket)}`
 
 export const LEADERBOARD_METRICS = ["omega", "pnl", "winrate", "volume"] as const
 export type LeaderboardMetric = (typeof LEADERBOARD_METRICS)[number]
@@ -322,23 +321,42 @@ export const Pnl = {
     rows: Schema.Struct({ n: N }),
     example: []
   }),
+  resetTradesStaging: command({ name: "pnl.resetTradesStaging", sql: () => "DROP TABLE IF EXISTS pnl_trades_staging", example: [] }),
+  createTradesStaging: command({
+    name: "pnl.createTradesStaging",
+    sql: () =>
+      "CREATE TABLE pnl_trades_staging (bucket UInt32, wallet String, token_id String, condition_id String, side String, size Float64, usdc Float64, " +
+      "fee_shares Float64, fee_usdc Float64, ts UInt32, block_number UInt64, log_index Int32, trade_id String) " +
+      "ENGINE = MergeTree ORDER BY (bucket, wallet, token_id, ts, block_number, log_index, trade_id)",
+    example: []
+  }),
   /**
-   * One bucket of wallets' trades: their own CLOB fill rows (each leg is one wallet's, the taker leg the
-   * taker's), plus Data-API trades of tokens Gamma does not list (ghost markets), so no trade counts twice.
+   * Every wallet's trades once, sorted the rebuild's way and cut into buckets of wallets, so each bucket
+   * is one range of the sort key (one scan of the inputs in all): their own CLOB fill rows (each leg is
+   * one wallet's, the taker leg the taker's), plus Data-API trades of tokens Gamma does not list (ghost
+   * markets), so no trade counts twice.
    */
-  trades: query({
-    name: "pnl.trades",
-    sql: (bucket: number, buckets: number) =>
-      "SELECT wallet, token_id, condition_id, side, size, usdc, fee_shares, fee_usdc FROM (" +
+  fillTradesStaging: command({
+    name: "pnl.fillTradesStaging",
+    sql: (buckets: number) =>
+      `INSERT INTO pnl_trades_staging SELECT toUInt32(cityHash64(wallet) % ${quote(buckets)}) AS bucket, wallet, token_id, condition_id, side, size, usdc, ` +
+      "fee_shares, fee_usdc, ts, block_number, log_index, trade_id FROM (" +
       "SELECT wallet, token_id, condition_id, side, size, usdc, fee_shares, fee_usdc, toUInt32(timestamp) AS ts, block_number, log_index, fill_id AS trade_id " +
-      `FROM ${TABLES.clobFills} FINAL WHERE ${bucketOf(bucket, buckets)} ` +
+      `FROM ${TABLES.clobFills} FINAL ` +
       "UNION ALL " +
       "SELECT wallet, token_id, condition_id, side, size, usdc, toFloat64(0) AS fee_shares, toFloat64(0) AS fee_usdc, toUInt32(timestamp) AS ts, " +
       "toUInt64(0) AS block_number, toInt32(-1) AS log_index, external_trade_id AS trade_id " +
-      `FROM ${TABLES.externalTrades} FINAL WHERE ${bucketOf(bucket, buckets)} AND token_id NOT IN (SELECT token_id FROM ${TABLES.marketTokens})` +
-      ") ORDER BY wallet, token_id, ts, block_number, log_index, trade_id",
+      `FROM ${TABLES.externalTrades} FINAL WHERE token_id NOT IN (SELECT token_id FROM ${TABLES.marketTokens}))`,
+    example: [4]
+  }),
+  /** One bucket, in the documented order: time, then block and log index where the source gives one, else the trade's id. */
+  trades: query({
+    name: "pnl.trades",
+    sql: (bucket: number) =>
+      "SELECT wallet, token_id, condition_id, side, size, usdc, fee_shares, fee_usdc FROM pnl_trades_staging " +
+      `WHERE bucket = ${quote(bucket)} ORDER BY wallet, token_id, ts, block_number, log_index, trade_id`,
     rows: PnlTradeRow,
-    example: [0, 4]
+    example: [0]
   }),
   onchainPayouts: query({
     name: "pnl.onchainPayouts",

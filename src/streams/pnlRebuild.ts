@@ -21,7 +21,7 @@ export interface RebuildOptions {
   readonly now: number
 }
 
-export const DEFAULT_REBUILD: Omit<RebuildOptions, "now"> = { oversell: "floor", directionThreshold: 0.95, bucketTrades: 500_000 }
+export const DEFAULT_REBUILD: Omit<RebuildOptions, "now"> = { oversell: "floor", directionThreshold: 0.95, bucketTrades: 200_000 }
 
 export interface Gate {
   readonly name: "duplicates" | "one-hot" | "direction" | "conservation"
@@ -129,10 +129,10 @@ const emptyAcc = (): MarketAcc => ({
 const INSERT_BATCH = 50_000
 
 /** Folds one bucket of wallets into wallet_market_pnl_staging; returns the trades read. */
-const foldBucket = (bucket: number, buckets: number, fates: ReadonlyMap<string, TokenFate>, options: RebuildOptions) =>
+const foldBucket = (bucket: number, fates: ReadonlyMap<string, TokenFate>, options: RebuildOptions) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse
-    const trades = yield* ch.query(Pnl.trades.sql(bucket, buckets), Pnl.trades.rows)
+    const trades = yield* ch.query(Pnl.trades.sql(bucket), Pnl.trades.rows)
     const markets = new Map<string, MarketAcc>()
     let i = 0
     while (i < trades.length) {
@@ -246,10 +246,14 @@ export const rebuildPnl = (options: RebuildOptions, say: (line: string) => Effec
     const [count] = yield* ch.query(Pnl.tradeCount.sql(), Pnl.tradeCount.rows)
     const buckets = Math.max(1, Math.ceil((count?.n ?? 0) / options.bucketTrades))
     let trades = 0
+    for (const s of [Pnl.resetTradesStaging, Pnl.createTradesStaging]) yield* ch.command(s.sql())
+    yield* ch.command(Pnl.fillTradesStaging.sql(buckets))
+    yield* say(`sorted the trades into ${buckets} bucket${buckets === 1 ? "" : "s"} of wallets`)
     for (let b = 0; b < buckets; b++) {
-      trades += yield* foldBucket(b, buckets, fates, options)
+      trades += yield* foldBucket(b, fates, options)
       if (buckets > 1) yield* say(`folded bucket ${b + 1}/${buckets} (${trades} trades)`)
     }
+    yield* ch.command(Pnl.resetTradesStaging.sql())
     yield* ch.command(Pnl.summarize.sql(options.now))
     const gates = yield* runGate(options.directionThreshold)
     const swapped = gates.every((g) => g.passed)
