@@ -20,7 +20,7 @@ import {
 import { migrate } from "../../src/streams/migrate.js"
 import type { RebuildOptions } from "../../src/streams/pnlRebuild.js"
 import { DEFAULT_REBUILD, rebuildPnl } from "../../src/streams/pnlRebuild.js"
-import { layerTestClickHouse } from "../support/clickhouse.js"
+import { layerTestClickHouse, layerTestClickHouseOn, testEngines } from "../support/clickhouse.js"
 
 // Days on both sides of the V2 switch (2026-04-28): both fee eras; small buckets so the fold runs in several.
 const world = new World(worldConfig({ seed: 7, markets: 48, wallets: 24, from: "2026-04-22", to: "2026-05-04", fills: 3000 }))
@@ -54,7 +54,8 @@ const loadWorld = Effect.gen(function* () {
 const CENT = 0.005
 
 describe("P&L rebuild against the simulator's ledger and a real ClickHouse", () => {
-  it.live("every wallet's realized P&L per market equals the ledger's, under floor and short, voids, neg-risk, both fee eras and ghost markets", () =>
+  // On every engine CI has: the embedded 26.x and the 18.16 server.
+  for (const engine of testEngines()) it.live(`on the ${engine}: every wallet's realized P&L per market equals the ledger's, under floor and short, voids, neg-risk, both fee eras and ghost markets`, () =>
     Effect.gen(function* () {
       const { fills } = yield* loadWorld
       // The world has what the claim is about.
@@ -104,7 +105,7 @@ describe("P&L rebuild against the simulator's ledger and a real ClickHouse", () 
         }
       }
       expect(checked).toBeGreaterThan(50)
-    }).pipe(Effect.provide(layerTestClickHouse("pnl_truth"))), 120_000)
+    }).pipe(Effect.provide(layerTestClickHouseOn(engine, "pnl_truth"))), 120_000)
 
   it.live("the gate fails on an injected duplicate fill and on a resolution that is not one-hot; nothing is swapped", () =>
     Effect.gen(function* () {
