@@ -233,7 +233,7 @@ const staging = (table: PnlTable) => `${table}_staging`
 const resetStaging = (table: PnlTable) => `DROP TABLE IF EXISTS ${staging(table)}`
 const createStaging = (table: PnlTable) => `CREATE TABLE ${staging(table)} AS ${table}`
 
-/** A wallet's trades in the rebuild's order: time, then block and log index where the source gives one, else the trade's id. */
+/** One trade as the fold reads it (pnl.trades gives the order). */
 export const PnlTradeRow = Schema.Struct({
   wallet: Schema.String,
   token_id: Schema.String,
@@ -244,7 +244,6 @@ export const PnlTradeRow = Schema.Struct({
   fee_shares: N,
   fee_usdc: N
 })
-
 
 export const LEADERBOARD_METRICS = ["omega", "pnl", "winrate", "volume"] as const
 export type LeaderboardMetric = (typeof LEADERBOARD_METRICS)[number]
@@ -453,11 +452,17 @@ export const Pnl = {
   }),
   stagedTotals: query({
     name: "pnl.stagedTotals",
+    sql: () => `SELECT toUInt64(count()) AS wallets, sum(pnl) AS pnl, sum(volume) AS volume, sum(fees) AS fees FROM ${staging("wallet_leaderboard")}`,
+    rows: Schema.Struct({ wallets: N, pnl: N, volume: N, fees: N }),
+    example: []
+  }),
+  /** Wallets per win-rate decile (0: [0, 0.1) … 9: [0.9, 1]), -1 for those without a resolved market. */
+  stagedDeciles: query({
+    name: "pnl.stagedDeciles",
     sql: () =>
-      "SELECT toUInt64(count()) AS wallets, sum(pnl) AS pnl, sum(volume) AS volume, sum(fees) AS fees, " +
-      "groupArray(win_rate_bucket) AS buckets FROM (" +
-      `SELECT wallet, pnl, volume, fees, if(resolved_markets = 0, -1, toInt32(least(floor(win_rate * 10), 9))) AS win_rate_bucket FROM ${staging("wallet_leaderboard")})`,
-    rows: Schema.Struct({ wallets: N, pnl: N, volume: N, fees: N, buckets: Schema.Array(N) }),
+      "SELECT decile, toUInt64(count()) AS wallets FROM (" +
+      `SELECT if(resolved_markets = 0, -1, toInt32(least(floor(win_rate * 10), 9))) AS decile FROM ${staging("wallet_leaderboard")}) GROUP BY decile ORDER BY decile`,
+    rows: Schema.Struct({ decile: N, wallets: N }),
     example: []
   }),
   stagedMarkets: query({

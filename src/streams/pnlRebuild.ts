@@ -259,16 +259,12 @@ export const rebuildPnl = (options: RebuildOptions, say: (line: string) => Effec
     const swapped = gates.every((g) => g.passed)
     const [totals] = yield* ch.query(Pnl.stagedTotals.sql(), Pnl.stagedTotals.rows)
     const [markets] = yield* ch.query(Pnl.stagedMarkets.sql(), Pnl.stagedMarkets.rows)
+    const deciles = yield* ch.query(Pnl.stagedDeciles.sql(), Pnl.stagedDeciles.rows)
     if (swapped) {
       yield* ch.command(Pnl.swap.sql())
       for (const t of PNL_TABLES) yield* ch.command(Pnl.dropOld.sql(t))
     }
-    const deciles = Array.from({ length: 10 }, () => 0)
-    let without = 0
-    for (const b of totals?.buckets ?? []) {
-      if (b < 0) without++
-      else deciles[b]!++
-    }
+    const winRateDeciles = Array.from({ length: 10 }, (_, d) => deciles.find((r) => r.decile === d)?.wallets ?? 0)
     const snapshot: Snapshot = {
       oversell: options.oversell,
       swapped,
@@ -280,8 +276,8 @@ export const rebuildPnl = (options: RebuildOptions, say: (line: string) => Effec
       volume: totals?.volume ?? 0,
       fees: totals?.fees ?? 0,
       oversold: { sells: markets?.oversold_sells ?? 0, volume: markets?.oversold_volume ?? 0 },
-      winRateDeciles: deciles,
-      walletsWithoutResolvedMarket: without,
+      winRateDeciles,
+      walletsWithoutResolvedMarket: deciles.find((r) => r.decile === -1)?.wallets ?? 0,
       gates
     }
     return snapshot

@@ -114,7 +114,9 @@ describe("pnl rebuild, pnl wallet and leaderboard (spawned CLI, real ClickHouse)
       const [snapshotFile] = readdirSync(dir)
       expect(snapshotFile).toMatch(/^post_rebuild_snapshot_\d{8}T\d{6}Z\.json$/)
       const snapshot = JSON.parse(readFileSync(join(dir, snapshotFile!), "utf8"))
-      expect(snapshot).toMatchObject({ swapped: true, wallets: 3, marketsResolved: 1, trades: 6 })
+      expect(snapshot).toMatchObject({ swapped: true, wallets: 3, marketsResolved: 1, trades: 6, walletsWithoutResolvedMarket: 0 })
+      // A won its one market (decile 9); B (0) and C (−68) did not (decile 0).
+      expect(snapshot.winRateDeciles).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 1])
       expect(snapshot.gates.map((g: { name: string; passed: boolean }) => [g.name, g.passed])).toEqual([
         ["duplicates", true],
         ["one-hot", true],
