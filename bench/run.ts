@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, onchain, governor, simulator, trades).
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts (fills, onchain, governor, simulator, trades, pnl).
  *
  *   node_modules/.bin/vite-node bench/run.ts -- fills --quick
  */
@@ -9,7 +9,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   onchain: () => import("./onchain.js"),
   governor: () => import("./governor.js"),
   simulator: () => import("./simulator.js"),
-  trades: () => import("./trades.js")
+  trades: () => import("./trades.js"),
+  pnl: () => import("./pnl.js")
 }
 
 const main = async () => {

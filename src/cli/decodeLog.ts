@@ -45,6 +45,7 @@ export const decodeLogCommand = Command.make(
     file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("a JSON file of eth_getLogs log objects (one object or an array); default: standard input"), Args.optional),
     kinds: kindsOption,
     rpcUrl: Options.text("rpc-url").pipe(
+      Options.withPseudoName("URL"),
       Options.withDescription("Polygon JSON-RPC URL to read block timestamps for logs without `blockTimestamp` (env RPC_URLS)"),
       Options.repeated
     ),

@@ -30,11 +30,12 @@ const DEMO_FROM = "2026-04-21"
 const DEMO_TO = "2026-05-05"
 
 const options = {
-  markets: Options.integer("markets").pipe(Options.withDescription("markets in the simulated world"), Options.withDefault(2000)),
-  wallets: Options.integer("wallets").pipe(Options.withDescription("trading wallets in the simulated world"), Options.withDefault(500)),
-  workers: Options.integer("workers").pipe(Options.withDescription("units and requests at once"), Options.withDefault(64)),
+  markets: Options.integer("markets").pipe(Options.withPseudoName("N"), Options.withDescription("markets in the simulated world"), Options.withDefault(2000)),
+  wallets: Options.integer("wallets").pipe(Options.withPseudoName("N"), Options.withDescription("trading wallets in the simulated world"), Options.withDefault(500)),
+  workers: Options.integer("workers").pipe(Options.withPseudoName("N"), Options.withDescription("units and requests at once"), Options.withDefault(64)),
   clickhouseUrl: clickhouseOptions.clickhouseUrl,
   database: Options.text("database").pipe(
+    Options.withPseudoName("NAME"),
     Options.withDescription(`database the demo empties and fills (default ${DEMO_DATABASE}; must end in _demo)`),
     Options.withDefault(DEMO_DATABASE)
   ),

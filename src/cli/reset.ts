@@ -13,7 +13,7 @@ export const resetCommand = Command.make(
     status: Options.choice("status", ["error", "in_progress"] as const).pipe(
       Options.withDescription("the units to put back to pending: those in error, or those left in_progress (by a run that died)")
     ),
-    unit: Options.text("unit").pipe(Options.withDescription("only this unit (a wallet address for trades, a condition id for fills, ...)"), Options.optional),
+    unit: Options.text("unit").pipe(Options.withPseudoName("KEY"), Options.withDescription("only this unit (a wallet address for trades, a condition id for fills, ...)"), Options.optional),
     checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
       Options.withDescription("where unit status and cursors live (as for run)"),
       Options.withDefault("clickhouse" as const)

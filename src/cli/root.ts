@@ -5,8 +5,10 @@ import { clickhouseCommand } from "./clickhouse.js"
 import { decodeLogCommand } from "./decodeLog.js"
 import { demoCommand } from "./demo.js"
 import { helpRequested, renderHelp } from "./help.js"
+import { leaderboardCommand } from "./leaderboard.js"
 import { migrateCommand } from "./migrate.js"
 import { planCommand } from "./plan.js"
+import { pnlCommand } from "./pnl.js"
 import { resetCommand } from "./reset.js"
 import { EXIT_CODES } from "./report.js"
 import { runCommand } from "./run.js"
@@ -17,7 +19,7 @@ import { VERSION } from "./version.js"
 
 export const rootCommand = Command.make("polybackfill").pipe(
   Command.withDescription(`Backfill Polymarket trading history into ClickHouse and keep it whole. ${EXIT_CODES}`),
-  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, resetCommand, validateCommand, clickhouseCommand, simulateCommand, decodeLogCommand])
+  Command.withSubcommands([demoCommand, migrateCommand, planCommand, runCommand, statusCommand, resetCommand, validateCommand, clickhouseCommand, simulateCommand, decodeLogCommand, pnlCommand, leaderboardCommand])
 )
 
 const app = Command.run(rootCommand, { name: "polybackfill", version: VERSION })

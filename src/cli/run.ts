@@ -131,6 +131,7 @@ export const runCommand = Command.make(
     ...logRangeOptions,
     ...tradesRunOptions,
     onComplete: Options.text("on-complete").pipe(
+      Options.withPseudoName("COMMAND"),
       Options.withDescription("a shell command to run once every unit of the job is done, with the run's summary in POLYBACKFILL_* variables"),
       Options.optional
     ),

@@ -9,17 +9,17 @@ import { logOptions, withLogging } from "./common.js"
 const rate = (name: string, description: string) =>
   Options.float(name).pipe(Options.withDescription(description), Options.optional)
 const cap = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+  Options.integer(name).pipe(Options.withPseudoName("N"), Options.withDescription(description), Options.optional)
 
 const options = {
   ...logOptions,
-  port: Options.integer("port").pipe(Options.withDescription("port on 127.0.0.1 (0 = a free port)"), Options.withDefault(0)),
-  seed: Options.integer("seed").pipe(Options.withDescription("world seed: the same seed gives the same world"), Options.withDefault(42)),
-  markets: Options.integer("markets").pipe(Options.withDescription("number of markets"), Options.withDefault(2000)),
-  wallets: Options.integer("wallets").pipe(Options.withDescription("number of trading wallets"), Options.withDefault(500)),
-  fills: Options.integer("fills").pipe(Options.withDescription("approximate number of OrderFilled events (default 50 per market)"), Options.optional),
-  from: Options.text("from").pipe(Options.withDescription("first day of the world, YYYY-MM-DD"), Options.withDefault("2026-03-01")),
-  to: Options.text("to").pipe(Options.withDescription("last day of the world, YYYY-MM-DD (the world's 'now')"), Options.withDefault("2026-06-01")),
+  port: Options.integer("port").pipe(Options.withPseudoName("N"), Options.withDescription("port on 127.0.0.1 (0 = a free port)"), Options.withDefault(0)),
+  seed: Options.integer("seed").pipe(Options.withPseudoName("N"), Options.withDescription("world seed: the same seed gives the same world"), Options.withDefault(42)),
+  markets: Options.integer("markets").pipe(Options.withPseudoName("N"), Options.withDescription("number of markets"), Options.withDefault(2000)),
+  wallets: Options.integer("wallets").pipe(Options.withPseudoName("N"), Options.withDescription("number of trading wallets"), Options.withDefault(500)),
+  fills: Options.integer("fills").pipe(Options.withPseudoName("N"), Options.withDescription("approximate number of OrderFilled events (default 50 per market)"), Options.optional),
+  from: Options.text("from").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("first day of the world, YYYY-MM-DD"), Options.withDefault("2026-03-01")),
+  to: Options.text("to").pipe(Options.withPseudoName("YYYY-MM-DD"), Options.withDescription("last day of the world, YYYY-MM-DD (the world's 'now')"), Options.withDefault("2026-06-01")),
   profile: Options.choice("profile", ["none", "realistic", "harsh"] as const).pipe(
     Options.withDescription("none: no faults, no limits; realistic: documented rate limits, latency, rare 5xx/hangs; harsh: a mix of everything"),
     Options.withDefault("none" as const)

@@ -12,10 +12,12 @@ const usage = (message: string) => new UsageError({ message })
 /** `plan trades`: which wallets. */
 export const tradesPlanOptions = {
   top: Options.integer("top").pipe(
+    Options.withPseudoName("N"),
     Options.withDescription(`trades: the N wallets with the most CLOB volume in clob_fills (default ${DEFAULT_TOP}; with --wallets-file only when given)`),
     Options.optional
   ),
   walletsFile: Options.text("wallets-file").pipe(
+    Options.withPseudoName("PATH"),
     Options.withDescription("trades: also plan these wallets, one address per line (# comments); bad lines are reported and skipped"),
     Options.optional
   )
@@ -24,6 +26,7 @@ export const tradesPlanOptions = {
 /** `run trades`: the external-trade runbook's knobs, which no other job reads. */
 export const tradesRunOptions = {
   sleepMs: Options.integer("sleep-ms").pipe(
+    Options.withPseudoName("MS"),
     Options.withDescription("trades: pause before each wallet of a worker, in ms (env BACKFILL_SLEEP_MS)"),
     Options.withFallbackConfig(Config.integer("BACKFILL_SLEEP_MS")),
     Options.withDefault(0)
