@@ -147,7 +147,7 @@ describe("pnl rebuild, pnl wallet and leaderboard (spawned CLI, real ClickHouse)
       ])
 
       const bad = await runCli(["pnl", "wallet", "0x123", ...db], { env })
-      expect(bad.code).toBe(1)
+      expect(bad.code).toBe(2) // a usage error (README: exit codes)
       expect(bad.stderr).toMatch(/^polybackfill: ADDRESS "0x123" is not a wallet address: give 0x followed by 40 hex digits\n$/)
 
       // A fill id held twice (another wallet): the gate refuses, exit 1, the previous tables still answer.
