@@ -56,30 +56,34 @@ const jobLayers = (sim: Sim, workers: number) =>
     layerJobEnv(Layer.succeed(Sources, { gamma: sim.gammaUrl, dataApi: "", goldsky: sim.goldskyUrl, rpc: [] }), layerFixed(workers))
   )
 
-const runFills = (sim: Sim, workers: number) =>
+/**
+ * `polybackfill run fills` over the planned units, measured: wall time, requests, the CLI's CPU and
+ * peak RSS, the simulator's CPU and, for the local server (`clickhousePid`), ClickHouse's CPU.
+ */
+const measureFillsCli = (sim: Sim, workers: number, database: string, extraArgs: ReadonlyArray<string>, clickhousePid: number | undefined) =>
   Effect.gen(function* () {
-    const fills = findJob("fills")!
-    yield* planJob(fills, { rebuild: true })
     yield* Effect.promise(() => simRequests(sim, true))
     const sim0 = cpuSecondsOf(sim.child.pid)
-    const chPid = localClickHousePid()
-    const ch0 = cpuSecondsOf(chPid)
-    const clickhouse = yield* ClickHouse
+    const ch0 = cpuSecondsOf(clickhousePid)
     const run = yield* Effect.promise(() =>
-      runCliJob("fills", ["--workers", String(workers), "--database", clickhouse.database, "--goldsky-url", sim.goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000"])
+      runCliJob("fills", ["--workers", String(workers), "--database", database, "--goldsky-url", sim.goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000", ...extraArgs])
     )
-    const simCpu = cpuSecondsOf(sim.child.pid) - sim0
-    const clickhouseCpu = chPid === undefined ? undefined : cpuSecondsOf(chPid) - ch0
-    const requests = yield* Effect.promise(() => simRequests(sim))
     return {
       summary: run.summary,
       seconds: run.seconds,
-      requests,
+      requests: yield* Effect.promise(() => simRequests(sim)),
       peakRssMb: run.peakRssMb,
       engineCpu: run.cpu,
-      simCpu,
-      clickhouseCpu
+      simCpu: cpuSecondsOf(sim.child.pid) - sim0,
+      clickhouseCpu: clickhousePid === undefined ? undefined : cpuSecondsOf(clickhousePid) - ch0
     } satisfies FillsRun
+  })
+
+const runFills = (sim: Sim, workers: number) =>
+  Effect.gen(function* () {
+    yield* planJob(findJob("fills")!, { rebuild: true })
+    const clickhouse = yield* ClickHouse
+    return yield* measureFillsCli(sim, workers, clickhouse.database, [], localClickHousePid())
   }).pipe(Effect.provide(jobLayers(sim, workers)))
 
 /**
@@ -146,23 +150,10 @@ const runOnEmbedded = (o: FillsBenchOptions, worldArgs: ReadonlyArray<string>): 
         console.log(`embedded: markets job: ${fmt(m.rows)} rows in ${fmt(m.elapsedMs / 1000, 1)} s`)
         yield* planJob(findJob("fills")!, { rebuild: true }).pipe(Effect.provide(jobLayers(sim, o.workers)))
       }).pipe(Effect.provide(embedded))
-      yield* Effect.promise(() => simRequests(sim, true))
-      const sim0 = cpuSecondsOf(sim.child.pid)
-      const run = yield* Effect.promise(() => runCliJob("fills", ["--workers", String(o.workers), "--database", DATABASE, "--goldsky-url", sim.goldskyUrl, "--batch-size", "5000", "--flush-interval", "2s", "--checkpoint-interval", "5000", "--clickhouse-url", "embedded", "--state-dir", stateDir]))
-      const simCpu = cpuSecondsOf(sim.child.pid) - sim0
-      const requests = yield* Effect.promise(() => simRequests(sim))
+      const fillsRun = yield* measureFillsCli(sim, o.workers, DATABASE, ["--clickhouse-url", "embedded", "--state-dir", stateDir], undefined)
       const finalRows = yield* Effect.flatMap(ClickHouse, (ch) =>
         ch.query(`SELECT count() AS n FROM clob_fills FINAL`, Schema.Struct({ n: Schema.NumberFromString }))
       ).pipe(Effect.map((rows) => rows[0]!.n), Effect.provide(embedded))
-      const fillsRun: FillsRun = {
-        summary: run.summary,
-        seconds: run.seconds,
-        requests,
-        peakRssMb: run.peakRssMb,
-        engineCpu: run.cpu,
-        simCpu,
-        clickhouseCpu: undefined
-      }
       return { run: fillsRun, finalRows }
     }).pipe(
       Effect.ensuring(Effect.promise(() => stopSim(sim))),
