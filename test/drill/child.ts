@@ -1,14 +1,11 @@
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import type { Scope } from "effect"
 import { Duration, Effect } from "effect"
+import { cliArgv } from "../support/cliCommand.js"
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
-const VITE_NODE = join(ROOT, "node_modules", "vite-node", "vite-node.mjs")
-const MAIN = join(ROOT, "src", "main.ts")
 
 /** How a child ended: its exit code, or the signal that ended it. */
 export interface ChildExit {
@@ -39,14 +36,14 @@ const inherited = (): Record<string, string> =>
   )
 
 /**
- * `polybackfill <args>` from source (vite-node, no build), in an empty working directory of its own
+ * `polybackfill <args>` (the suite's build, or from source under `npm run drill`: see cliCommand.ts), in an empty working directory of its own
  * (no .env, its own .polybackfill), talking to `clickhouseUrl`. SIGKILLed when the scope closes first.
  */
 export const spawnCli = (args: ReadonlyArray<string>, clickhouseUrl: string): Effect.Effect<CliChild, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const cwd = mkdtempSync(join(tmpdir(), "polybackfill-drill-"))
-      const child = spawn(process.execPath, [VITE_NODE, "--root", ROOT, MAIN, "--", ...args], {
+      const child = spawn(process.execPath, cliArgv(args), {
         cwd,
         env: { ...inherited(), NO_COLOR: "1", CLICKHOUSE_URL: clickhouseUrl },
         stdio: ["ignore", "pipe", "pipe"]

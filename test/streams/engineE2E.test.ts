@@ -1,6 +1,4 @@
 import { spawn } from "node:child_process"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import { layerJobEnv } from "../../src/cli/jobLayers.js"
@@ -18,6 +16,7 @@ import type { EngineOptions } from "../../src/streams/engine.js"
 import { runJob } from "../../src/streams/engine.js"
 import { findJob } from "../../src/streams/jobs/index.js"
 import { migrate } from "../../src/streams/migrate.js"
+import { cliArgv } from "../support/cliCommand.js"
 import { planJob } from "../../src/streams/plan.js"
 import { layerTestClickHouse, layerTestClickHouseOn, testEngines, testServerUrl } from "../support/clickhouse.js"
 import { exactFillColumns, fillTruths, readFills, sameFillFloats } from "../support/fills.js"
@@ -38,12 +37,10 @@ const engineOptions = (runId: string): EngineOptions => ({
 
 const N = Schema.Union(Schema.Number, Schema.NumberFromString)
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
-
 /** Runs `polybackfill run fills` as a child process and SIGKILLs it once `killWhen` says so. */
 const killedChildRun = (args: ReadonlyArray<string>, killWhen: Effect.Effect<boolean, unknown, ClickHouse>) =>
   Effect.gen(function* () {
-    const child = spawn(process.execPath, [join(ROOT, "node_modules", "vite-node", "vite-node.mjs"), "--root", ROOT, join(ROOT, "src", "main.ts"), "--", ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       env: { ...process.env, CLICKHOUSE_URL: testServerUrl(), NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"]
     })

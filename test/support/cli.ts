@@ -1,12 +1,8 @@
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
-const VITE_NODE = join(ROOT, "node_modules", "vite-node", "vite-node.mjs")
-const MAIN = join(ROOT, "src", "main.ts")
+import { join } from "node:path"
+import { cliArgv } from "./cliCommand.js"
 
 export interface CliResult {
   readonly code: number | null
@@ -30,15 +26,12 @@ const inherited = (): Record<string, string> =>
     )
   )
 
-/**
- * Runs the CLI from source as a separate process (vite-node: no build needed). `--root` resolves
- * packages from the repository whatever the cwd; `--` keeps our args away from vite-node.
- */
+/** Runs the CLI as a separate process (the suite's build, see cliCommand.ts). */
 export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> =>
   new Promise((resolvePromise, reject) => {
     const ownCwd = options.cwd === undefined ? mkdtempSync(join(tmpdir(), "polybackfill-cli-")) : undefined
     const cwd = options.cwd ?? ownCwd!
-    const child = spawn(process.execPath, [VITE_NODE, "--root", ROOT, MAIN, "--", ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       cwd,
       env: { ...inherited(), NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
