@@ -70,6 +70,10 @@ export const withFlagsIn =
 export const suggestWith = (clickhouse: ClickHouseOptionValues, checkpoint?: "clickhouse" | "file") => (args: string): string =>
   suggestCommand(args, checkpoint === undefined ? { clickhouse } : { clickhouse, checkpoint })
 
+/** `polybackfill clickhouse <verb>` for the managed server under `stateDir`. */
+export const suggestClickHouse = (verb: string, stateDir: string): string =>
+  suggestCommand(`clickhouse ${verb}`, { clickhouse: { clickhouseUrl: Option.none(), database: Option.none(), stateDir } })
+
 /** The failure's own suggestions, with the flags of this command: a ClickHouse, usage or insert failure keeps its kind. */
 export const withSuggestedFlags =
   (suggest: (args: string) => string) =>
