@@ -60,7 +60,7 @@ export const tradesGates = (days: number = DEFAULT_GROWTH_DAYS) =>
     return { gates, growth }
   })
 
-/** The coverage report's figures: the view per data source and the wallet plan, with the gates already run. */
+/** The coverage report's figures: the view per data source and the wallet plan, with the gates already run (a missing view counts nothing here; its gate says why). */
 export const tradesCoverage = (checked: { readonly gates: ReadonlyArray<Gate>; readonly growth: Growth }, days: number) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse
