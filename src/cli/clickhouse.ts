@@ -9,6 +9,7 @@ import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } fro
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
 import { notAnsweringMessage, notRunningMessage, startedMessage } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { suggestClickHouse } from "./suggest.js"
 
 const options = { stateDir: clickhouseOptions.stateDir, ...logOptions }
 
@@ -32,8 +33,8 @@ const start = Command.make("start", options, (opts) =>
     Effect.flatMap((server) =>
       Console.log(
         server.reused
-          ? `the local ClickHouse is already running at ${server.url} (pid ${server.pid}, native port ${server.tcpPort}); stop it with \`polybackfill clickhouse stop\``
-          : startedMessage(server)
+          ? `the local ClickHouse is already running at ${server.url} (pid ${server.pid}, native port ${server.tcpPort}); stop it with \`${suggestClickHouse("stop", opts.stateDir)}\``
+          : startedMessage(server, opts.stateDir)
       )
     ),
     withLogging(opts)
@@ -61,7 +62,7 @@ const status = Command.make("status", options, (opts) =>
         // Not usable: exit 1, so a script can tell (`polybackfill clickhouse status || polybackfill clickhouse start`).
         case "Unresponsive":
           return Console.log(`status: not answering /ping\npid:    ${s.pid}\nurl:    ${s.url}\ndata:   ${s.dataDir}\nlog:    ${s.errorLog}`).pipe(
-            Effect.zipRight(new LocalClickHouseError({ message: notAnsweringMessage(s) }))
+            Effect.zipRight(new LocalClickHouseError({ message: notAnsweringMessage(s, opts.stateDir) }))
           )
         case "NotRunning":
           return Console.log(`status: not running\ndata:   ${s.dataDir}`).pipe(

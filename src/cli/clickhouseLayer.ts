@@ -11,6 +11,7 @@ import type { ServerBinary } from "../layers/localClickHouseConfig.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
 import type { ClickHouseOptionValues } from "./common.js"
 import { resolveClickHouseTarget } from "./common.js"
+import { suggestClickHouse } from "./suggest.js"
 
 export interface ClickHouseChoiceOptions extends ClickHouseLiveOptions {
   /** A feature that needs several processes on one ClickHouse (e.g. "--shard"): refused on the embedded engine. */
@@ -21,20 +22,22 @@ export interface ClickHouseChoiceOptions extends ClickHouseLiveOptions {
   readonly readOnly?: boolean
 }
 
-const HOW_TO_START = "start it with `polybackfill clickhouse start`, or set CLICKHOUSE_URL to a server of yours"
+/** `polybackfill clickhouse <verb>` for the server under `stateDir`. */
+const managing = (verb: string, stateDir: string): string => `\`${suggestClickHouse(verb, stateDir)}\``
 
 /** Why a read-only command stops when the managed server is not running here. */
 export const notRunningMessage = (stateDir: string): string =>
-  `the local ClickHouse under ${stateDir} is not running, and this command only reads, so it does not start one: ${HOW_TO_START}`
+  `the local ClickHouse under ${stateDir} is not running, and this command only reads, so it does not start one: ` +
+  `start it with ${managing("start", stateDir)}, or set CLICKHOUSE_URL to a server of yours`
 
 /** A managed server that runs but does not answer: killing it could break a command using it, so the operator decides. */
-export const notAnsweringMessage = (s: { readonly pid: number; readonly url: string; readonly errorLog: string }): string =>
-  `the local ClickHouse (pid ${s.pid}) runs but does not answer ${s.url}/ping: see ${s.errorLog}, or restart it with \`polybackfill clickhouse stop\``
+export const notAnsweringMessage = (s: { readonly pid: number; readonly url: string; readonly errorLog: string }, stateDir: string): string =>
+  `the local ClickHouse (pid ${s.pid}) runs but does not answer ${s.url}/ping: see ${s.errorLog}, or restart it with ${managing("stop", stateDir)}`
 
 /** The one line a command says when it started the managed server: it outlives the command. */
-export const startedMessage = (server: LocalServer): string =>
+export const startedMessage = (server: LocalServer, stateDir: string): string =>
   `started the local ClickHouse (pid ${server.pid}, data in ${server.dataDir}, HTTP port ${server.httpPort}, native port ${server.tcpPort}); ` +
-  "it keeps running after this command: stop it with `polybackfill clickhouse stop`"
+  `it keeps running after this command: stop it with ${managing("stop", stateDir)}`
 
 /** The managed server when it runs; a read-only command never starts it. */
 const runningLocal = (stateDir: string) =>
@@ -43,7 +46,7 @@ const runningLocal = (stateDir: string) =>
       ? Effect.succeed(s.url)
       : Effect.fail(
           new LocalClickHouseError({
-            message: s._tag === "NotRunning" ? notRunningMessage(stateDir) : notAnsweringMessage(s)
+            message: s._tag === "NotRunning" ? notRunningMessage(stateDir) : notAnsweringMessage(s, stateDir)
           })
         )
   )
@@ -64,7 +67,7 @@ const startingLocal = (stateDir: string, binary: ServerBinary) =>
   Effect.gen(function* () {
     const local = yield* ensureLocalClickHouse(stateDir, { binary })
     if (local.reused) yield* Effect.logDebug(`using the local ClickHouse at ${local.url} (pid ${local.pid})`)
-    else yield* Effect.logInfo(startedMessage(local))
+    else yield* Effect.logInfo(startedMessage(local, stateDir))
     return local.url
   })
 

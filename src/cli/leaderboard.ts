@@ -6,6 +6,7 @@ import { LEADERBOARD_METRICS, Pnl } from "../domain/statements.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { suggestWith, withSuggestedFlags } from "./suggest.js"
 
 export const leaderboardCommand = Command.make(
   "leaderboard",
@@ -26,8 +27,8 @@ export const leaderboardCommand = Command.make(
       const ch = yield* ClickHouse
       const rows = yield* ch.query(Pnl.leaderboard.sql(opts.metric, opts.minMarkets, opts.top), Pnl.leaderboard.rows)
       if (rows.length === 0 && opts.format === "table") {
-        return yield* Console.log(`no wallet with ${opts.minMarkets} or more resolved markets (run \`polybackfill pnl rebuild\` first, or lower --min-markets)`)
+        return yield* Console.log(`no wallet with ${opts.minMarkets} or more resolved markets (run \`${suggestWith(opts)("pnl rebuild")}\` first, or lower --min-markets)`)
       }
       yield* Console.log(formatLeaderboard(rows, opts.format))
-    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withLogging(opts))
+    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withSuggestedFlags(suggestWith(opts)), withLogging(opts))
 ).pipe(Command.withDescription("Ranked wallets with realized P&L, win rate, Omega, markets and volume (from the last pnl rebuild)"))

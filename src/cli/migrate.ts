@@ -5,6 +5,7 @@ import { MIGRATIONS } from "../layers/migrations/index.js"
 import { migrate } from "../streams/migrate.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { suggestWith, withSuggestedFlags } from "./suggest.js"
 
 export const migrateCommand = Command.make("migrate", { ...clickhouseOptions, ...logOptions }, (opts) =>
   Effect.gen(function* () {
@@ -19,5 +20,5 @@ export const migrateCommand = Command.make("migrate", { ...clickhouseOptions, ..
     yield* Console.log(`database ${clickhouse.database} at ${clickhouse.displayUrl}: ${result.tables.length} tables and views`)
     const width = Math.max(...result.tables.map((t) => t.name.length))
     for (const table of result.tables) yield* Console.log(`  ${table.name.padEnd(width)}  ${table.engine}`)
-  }).pipe(Effect.provide(layerClickHouseFromOptions(opts, { createDatabase: true })), withLogging(opts))
+  }).pipe(Effect.provide(layerClickHouseFromOptions(opts, { createDatabase: true })), withSuggestedFlags(suggestWith(opts)), withLogging(opts))
 ).pipe(Command.withDescription("Create or upgrade the database schema (versioned; running it again is a no-op)"))

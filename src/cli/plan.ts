@@ -9,6 +9,7 @@ import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./com
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { layerOnchainSettings, onchainPlanOptions, resolvePlanWindow } from "./onchainOptions.js"
 import { checkpointEnv } from "./runOptions.js"
+import { suggestCommand, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 import { layerTradesSettings, resolveTradesPlan, tradesPlanOptions } from "./tradesOptions.js"
 
 export const planCommand = Command.make(
@@ -40,7 +41,11 @@ export const planCommand = Command.make(
       ).pipe(
         Layer.provideMerge(layerClickHouseFromOptions(opts))
       )
-      const result = yield* planJob(job, { rebuild: opts.rebuild, say: Console.log }).pipe(Effect.provide(layers))
+      const suggest = (args: string) => suggestCommand(args, { clickhouse: opts, checkpoint: opts.checkpoint, sources: { urls: opts, read: job.sources ?? [] } })
+      const result = yield* planJob(job, { rebuild: opts.rebuild, say: (line) => Console.log(withFlagsIn(suggest)(line)) }).pipe(
+        Effect.provide(layers),
+        withSuggestedFlags(suggest)
+      )
       yield* Console.log(
         opts.rebuild
           ? `${job.name}: ${formatCount(result.total)} units planned from scratch (all pending)`

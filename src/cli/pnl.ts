@@ -12,6 +12,7 @@ import type { Gate, Snapshot } from "../streams/pnlRebuild.js"
 import { DEFAULT_REBUILD, rebuildPnl } from "../streams/pnlRebuild.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { suggestWith, withSuggestedFlags } from "./suggest.js"
 
 /** Raised when the gate refuses the rebuild: exit 1, nothing swapped. */
 class GateFailed extends Data.TaggedError("GateFailed")<{ readonly message: string }> {}
@@ -76,7 +77,7 @@ const rebuildCommand = Command.make(
       const failed = snapshot.gates.filter((g) => !g.passed).map((g) => g.name)
       if (failed.length > 0) return yield* new GateFailed({ message: `pnl rebuild: gate ${failed.join(", ")} failed; nothing was swapped (the previous tables still answer)` })
       yield* Console.log("swapped in: wallet_market_pnl, wallet_leaderboard")
-    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withLogging(opts))
+    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withSuggestedFlags(suggestWith(opts)), withLogging(opts))
 ).pipe(Command.withDescription("Rebuild wallet P&L and the leaderboard into staging, gate it, and swap it in atomically (usable as --on-complete)"))
 
 const walletCommand = Command.make(
@@ -94,9 +95,9 @@ const walletCommand = Command.make(
       )
       const ch = yield* ClickHouse
       const rows = yield* ch.query(Pnl.walletMarkets.sql(wallet), Pnl.walletMarkets.rows)
-      if (rows.length === 0) return yield* Console.log(`${wallet}: no P&L rows (no trades, or run \`polybackfill pnl rebuild\` first)`)
+      if (rows.length === 0) return yield* Console.log(`${wallet}: no P&L rows (no trades, or run \`${suggestWith(opts)("pnl rebuild")}\` first)`)
       yield* Console.log(formatWalletMarkets(wallet, rows, opts.format))
-    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withLogging(opts))
+    }).pipe(Effect.provide(layerClickHouseFromOptions(opts)), withSuggestedFlags(suggestWith(opts)), withLogging(opts))
 ).pipe(Command.withDescription("One wallet's markets: cost, proceeds, fees, payout and realized P&L, to check a figure by hand"))
 
 export const pnlCommand = Command.make("pnl").pipe(

@@ -3,6 +3,7 @@ import { Console, Effect, Layer, Option } from "effect"
 import { formatReset, resetUnits } from "../streams/reset.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { suggestWith, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { jobByName, layerFileStore } from "./jobLayers.js"
 
@@ -30,6 +31,6 @@ export const resetCommand = Command.make(
         opts.checkpoint === "clickhouse"
           ? yield* Effect.provide(reset, layerUnitsClickHouse.pipe(Layer.provide(layerClickHouseFromOptions(opts))))
           : yield* Effect.provide(reset, layerFileStore(opts))
-      for (const line of formatReset(result, unit)) yield* Console.log(line)
-    }).pipe(withLogging(opts))
+      for (const line of formatReset(result, unit)) yield* Console.log(withFlagsIn(suggestWith(opts, opts.checkpoint))(line))
+    }).pipe(withSuggestedFlags(suggestWith(opts, opts.checkpoint)), withLogging(opts))
 ).pipe(Command.withDescription("Put a job's units in error or in_progress back to pending (prints each unit it changed)"))

@@ -31,7 +31,7 @@ import { kindsOption, layerOnchainSettings, logRangeOptions, resolveKinds, resol
 import type { RunSettings } from "./runOptions.js"
 import { resolveRunOptions, runOptions } from "./runOptions.js"
 import { layerTradesSettings, resolveTradesRun, tradesRunOptions } from "./tradesOptions.js"
-import { suggestCommand, withSuggestedFlags } from "./suggest.js"
+import { suggestCommand, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 
 export const newRunId = (): string => randomBytes(6).toString("hex")
 
@@ -166,11 +166,11 @@ export const runCommand = Command.make(
       }
       if (summary.errors > 0) {
         yield* Console.log(`${summary.errors} units ended in error; the latest:`)
-        for (const e of summary.lastErrors.slice(-5)) yield* Console.log(`  ${e.unit}: ${e.message}`)
+        for (const e of summary.lastErrors.slice(-5)) yield* Console.log(withFlagsIn(suggest)(`  ${e.unit}: ${e.message}`))
       }
       if (!settings.dryRun) {
         const units = yield* loadUnits(job.name, settings, opts)
-        if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(line)
+        if (job.name === "fills") for (const line of formatFillsCoverage(fillsCoverage(units, Math.floor(Date.now() / 1000)))) yield* Console.log(withFlagsIn(suggest)(line))
         // Once: by the run that finished the last units, not again by a rerun with nothing to do.
         if (Option.isSome(opts.onComplete) && summary.done > 0 && units.every((u) => u.status === "done")) {
           yield* runOnComplete(opts.onComplete.value, onCompleteEnv(summary, runId))

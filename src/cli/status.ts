@@ -16,6 +16,8 @@ import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClic
 import { jobByName, layerFileStore } from "./jobLayers.js"
 import { processAlive } from "./run.js"
 import { checkpointEnv } from "./runOptions.js"
+import { suggestWith, withFlagsIn, withSuggestedFlags } from "./suggest.js"
+import { jobNames } from "../streams/jobs/index.js"
 
 type Checkpoint = "clickhouse" | "file"
 
@@ -84,13 +86,15 @@ export const statusCommand = Command.make(
         statuses = yield* statusesFrom(checkpoint, job, opts)
       }
       statuses ??= []
-      if (statuses.length === 0) yield* Console.log("no units yet: run `polybackfill plan <job>` (jobs: markets, fills, onchain)")
+      // Every command it suggests reaches what this status read: the same ClickHouse, database, state dir and checkpoints.
+      const say = (line: string) => Console.log(withFlagsIn(suggestWith(opts, checkpoint))(line))
+      if (statuses.length === 0) yield* say(`no units yet: run \`polybackfill plan <job>\` (jobs: ${jobNames.join(", ")})`)
       for (const s of statuses) {
-        for (const line of formatStatus(s)) yield* Console.log(line)
-        if (s.job === "onchain") for (const line of yield* onchainLines(checkpoint, opts)) yield* Console.log(line)
-        if (s.job === "fills") for (const line of yield* fillsLines(checkpoint, opts)) yield* Console.log(`  ${line}`)
+        for (const line of formatStatus(s)) yield* say(line)
+        if (s.job === "onchain") for (const line of yield* onchainLines(checkpoint, opts)) yield* say(line)
+        if (s.job === "fills") for (const line of yield* fillsLines(checkpoint, opts)) yield* say(`  ${line}`)
       }
-    }).pipe(withLogging(opts))
+    }).pipe(withSuggestedFlags(suggestWith(opts, opts.checkpoint)), withLogging(opts))
 ).pipe(
   Command.withDescription(
     "Each job's progress and ETA, units by status, each recent run (running, finished, interrupted, failed or crashed), quarantined rows and the latest errors; never starts a ClickHouse"

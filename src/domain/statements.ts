@@ -285,10 +285,26 @@ export const Trades = {
     rows: Schema.Struct({ markets: N }),
     example: []
   }),
+  /** The view's coverage per data source: a polymarket_data_api market is a ghost market (the view keeps external rows only where no CLOB fill is). */
   perSource: query({
     name: "trades.perSource",
-    sql: () => "SELECT data_source, count() AS trades, uniqExact(condition_id) AS markets FROM pm_trades_with_external GROUP BY data_source ORDER BY data_source",
-    rows: Schema.Struct({ data_source: Schema.String, trades: N, markets: N }),
+    sql: () =>
+      "SELECT data_source, count() AS trades, uniqExact(wallet) AS wallets, uniqExact(condition_id) AS markets FROM pm_trades_with_external GROUP BY data_source ORDER BY data_source",
+    rows: Schema.Struct({ data_source: Schema.String, trades: N, wallets: N, markets: N }),
+    example: []
+  }),
+  /** Trades per UTC day (days since 1970-01-01, whatever the server's time zone) and data source, over the whole view: a few thousand rows at most. */
+  perDay: query({
+    name: "trades.perDay",
+    sql: () =>
+      "SELECT intDiv(toUInt32(timestamp), 86400) AS day, data_source, count() AS trades FROM pm_trades_with_external GROUP BY day, data_source ORDER BY day, data_source",
+    rows: Schema.Struct({ day: N, data_source: Schema.String, trades: N }),
+    example: []
+  }),
+  planStatuses: query({
+    name: "trades.planStatuses",
+    sql: () => "SELECT status, count() AS wallets FROM wallet_backfill_plan GROUP BY status ORDER BY status",
+    rows: Schema.Struct({ status: Schema.String, wallets: N }),
     example: []
   })
 }

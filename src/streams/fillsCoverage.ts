@@ -50,5 +50,5 @@ export const formatFillsCoverage = (c: FillsCoverage): ReadonlyArray<string> =>
     ? []
     : [
         `the subgraph answered up to ${iso(c.head)}: ${formatCount(c.pastHead)} of ${formatCount(c.markets)} done markets (${pct(c.pastHead, c.markets)}) ` +
-          `traded past it, ${pct(c.pastSeconds, c.windowSeconds)} of their trading time; \`polybackfill plan onchain\` and \`run onchain\` read those fills from the chain`
+          `traded past it, ${pct(c.pastSeconds, c.windowSeconds)} of their trading time; \`polybackfill plan onchain\` and \`polybackfill run onchain\` read those fills from the chain`
       ]

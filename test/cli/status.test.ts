@@ -32,7 +32,7 @@ const processesUsing = (dir: string) =>
 
 const NOT_RUNNING = (stateDir: string) =>
   `polybackfill: the local ClickHouse under ${stateDir} is not running, and this command only reads, so it does not start one: ` +
-  "start it with `polybackfill clickhouse start`, or set CLICKHOUSE_URL to a server of yours"
+  `start it with \`polybackfill clickhouse start --state-dir ${stateDir}\`, or set CLICKHOUSE_URL to a server of yours`
 
 const withServer = findServerBinary() !== undefined
 
@@ -83,7 +83,7 @@ describe.runIf(withServer)("read-only commands never start the managed ClickHous
       expect(started).toMatch(
         new RegExp(
           `started the local ClickHouse \\(pid \\d+, data in ${join(stateDir, "clickhouse", "data")}/?, HTTP port \\d+, native port (\\d+)\\); ` +
-            "it keeps running after this command: stop it with `polybackfill clickhouse stop`"
+            `it keeps running after this command: stop it with \`polybackfill clickhouse stop --state-dir ${stateDir}\``
         )
       )
       const nativePort = /native port (\d+)/.exec(started!)![1]
@@ -92,7 +92,7 @@ describe.runIf(withServer)("read-only commands never start the managed ClickHous
       expect(chStatus.stdout).toContain(`native: 127.0.0.1:${nativePort} (clickhouse-client --port ${nativePort})`)
       const status = await runCli(["status", "--state-dir", stateDir])
       expect(status.code, status.stderr).toBe(0)
-      expect(status.stdout).toContain("no units yet")
+      expect(status.stdout).toContain(`no units yet: run \`polybackfill plan <job> --state-dir ${stateDir}\``)
       expect(status.stderr).not.toContain("started the local ClickHouse")
     } finally {
       await runCli(["clickhouse", "stop", "--state-dir", stateDir])

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { Cause, Effect, Exit, Option } from "effect"
-import { suggestCommand, withSuggestedFlags } from "../../src/cli/suggest.js"
-import { ClickHouseError } from "../../src/domain/errors.js"
+import { suggestClickHouse, suggestCommand, suggestWith, withFlagsIn, withSuggestedFlags } from "../../src/cli/suggest.js"
+import { ClickHouseError, LocalClickHouseError } from "../../src/domain/errors.js"
+import { dropDatabase, freshDatabaseName, testServerUrl } from "../support/clickhouse.js"
+import { runCli } from "../support/cli.js"
 import { SinkStopped } from "../../src/streams/sink.js"
 import { DEFAULT_SOURCES } from "../../src/domain/settings.js"
 
@@ -54,4 +56,49 @@ describe("suggested commands", () => {
       message: "rows not written, no checkpoint moved: Table t.clob_fills does not exist (run `polybackfill migrate --database pm_test` to create the tables)"
     })
   })
+
+  it("every command gets the flags it takes: reset the checkpoint, validate and pnl the ClickHouse ones, clickhouse start and stop the state dir only", () => {
+    const clickhouse = { clickhouseUrl: Option.some("http://admin:s3cret@db.internal:8123"), database: Option.some("pm_test"), stateDir: "/var/lib/pb" }
+    const target = "--clickhouse-url 'http://admin:***@db.internal:8123/' --database pm_test --state-dir /var/lib/pb"
+    const suggest = suggestWith(clickhouse, "file")
+    expect(suggest("reset trades --status error")).toBe(`polybackfill reset trades --status error ${target} --checkpoint file`)
+    expect(suggest("validate")).toBe(`polybackfill validate ${target}`)
+    expect(suggest("pnl rebuild")).toBe(`polybackfill pnl rebuild ${target}`)
+    expect(suggest("clickhouse stop")).toBe("polybackfill clickhouse stop --state-dir /var/lib/pb")
+    expect(suggestClickHouse("start", "/var/lib/pb")).toBe("polybackfill clickhouse start --state-dir /var/lib/pb")
+    expect(suggest("clickhouse install")).toBe("polybackfill clickhouse install")
+  })
+
+  it("every command a text quotes gets the flags, placeholders and flags of its own kept; a second pass adds nothing", () => {
+    const rewrite = withFlagsIn(suggestWith({ ...defaults, database: Option.some("pm_test") }, "file"))
+    const once = rewrite('no units yet: run `polybackfill plan <job>`; unreadable cursor: start over with `polybackfill plan fills --rebuild`, or "polybackfill status fills"')
+    expect(once).toBe(
+      "no units yet: run `polybackfill plan <job> --database pm_test --checkpoint file`; unreadable cursor: start over with " +
+        "`polybackfill plan fills --rebuild --database pm_test --checkpoint file`, or `polybackfill status fills --database pm_test --checkpoint file`"
+    )
+    expect(rewrite(once)).toBe(once)
+    expect(withFlagsIn(suggestWith({ ...defaults, database: Option.some("a") }))("`polybackfill migrate --database b`")).toBe("`polybackfill migrate --database b`")
+    const local = new LocalClickHouseError({ message: "runs but does not answer: restart it with `polybackfill clickhouse stop`" })
+    const exit = Effect.runSyncExit(withSuggestedFlags(suggestWith({ ...defaults, stateDir: "/srv/pb" }))(Effect.fail(local)))
+    expect(Exit.isFailure(exit) && Option.getOrUndefined(Cause.failureOption(exit.cause))).toMatchObject({
+      _tag: "LocalClickHouseError",
+      message: "runs but does not answer: restart it with `polybackfill clickhouse stop --state-dir /srv/pb`"
+    })
+  })
+
+  it("spawned: status --database X suggests migrate with it before the schema exists, and `plan <job>` with it on an empty plan", async () => {
+    const database = freshDatabaseName("suggest")
+    const env = { CLICKHOUSE_URL: testServerUrl() }
+    try {
+      const missing = await runCli(["status", "--database", database], { env })
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain(`\`polybackfill migrate --database ${database}\``)
+      expect((await runCli(["migrate", "--database", database], { env })).code).toBe(0)
+      const empty = await runCli(["status", "--database", database], { env })
+      expect(empty.code, empty.stderr).toBe(0)
+      expect(empty.stdout).toContain(`no units yet: run \`polybackfill plan <job> --database ${database}\` (jobs: `)
+    } finally {
+      await Effect.runPromise(dropDatabase(database))
+    }
+  }, 90_000)
 })

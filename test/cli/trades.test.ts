@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Command } from "@effect/cli"
@@ -77,10 +77,20 @@ describe("plan trades, reset and validate from the command line", () => {
       expect(plan.stderr).toContain(`${file} line 3: "0xdeadbeef" skipped: an address has 40 hex digits after 0x, this one 8`)
       expect(plan.stderr).toContain(`1 line of ${file} skipped (listed above); every valid address was planned`)
       expect(plan.stdout).toContain("trades: 2 new units added, 0 kept as they were; 2 units in all")
-      const validate = await runCli(["validate", "--database", database], { env })
+      const report = join(dir, "coverage.md")
+      const validate = await runCli(["validate", "--database", database, "--report", report], { env })
       expect(validate.code, validate.stderr).toBe(0)
       expect(validate.stdout).toContain("ok   no duplicate external_trade_id after FINAL: 0 ids on more than one row (0 rows)")
-      expect(validate.stdout).toContain("all 3 checks passed")
+      expect(validate.stdout).toContain("ok   no day without trades in pm_trades_with_external: no trades in pm_trades_with_external")
+      expect(validate.stdout).toContain(`coverage report written to ${report}`)
+      expect(validate.stdout).toContain("all 4 checks passed")
+      const markdown = readFileSync(report, "utf8")
+      expect(markdown).toContain(`Database \`${database}\``)
+      expect(markdown).toContain("| planned | done | error | in_progress | pending |\n| --- | --- | --- | --- | --- |\n| 2 | 0 | 0 | 0 | 2 |")
+      expect(markdown).toContain("| clob_fills | 0 | 0 | 0 |")
+      const days = await runCli(["validate", "--database", database, "--days", "0"], { env })
+      expect(days.code).toBe(2)
+      expect(days.stderr).toContain("--days 0: give a number of days, 1 or more")
     } finally {
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
       await Effect.runPromise(dropDatabase(database))

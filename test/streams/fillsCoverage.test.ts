@@ -22,7 +22,7 @@ describe("fills coverage past the subgraph's head", () => {
     expect(c).toEqual({ markets: 3, head: HEAD, pastHead: 2, pastSeconds: 100 + 100, windowSeconds: 990 + 400 + 100 })
     expect(formatFillsCoverage(c)).toEqual([
       "the subgraph answered up to 2026-04-27T23:59:58Z: 2 of 3 done markets (67%) traded past it, 13% of their trading time; " +
-        "`polybackfill plan onchain` and `run onchain` read those fills from the chain"
+        "`polybackfill plan onchain` and `polybackfill run onchain` read those fills from the chain"
     ])
     expect(formatFillsCoverage(fillsCoverage([], 0))).toEqual([])
   })

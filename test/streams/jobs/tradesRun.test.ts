@@ -131,15 +131,16 @@ describe("trades: plan and run against the simulator into ClickHouse", () => {
           expect(summed[0]!.v).toBeCloseTo(takerVolume, 6)
 
           // validate: every gate passes, and a missing view fails its gate.
-          const gates = yield* tradesGates
+          const { gates } = yield* tradesGates()
           expect(gates.map((g) => [g.name, g.ok])).toEqual([
             ["required tables and views", true],
             ["no duplicate external_trade_id after FINAL", true],
-            ["no market with both CLOB and external rows in pm_trades_with_external", true]
+            ["no market with both CLOB and external rows in pm_trades_with_external", true],
+            ["no day without trades in pm_trades_with_external", true]
           ])
           expect(gates[1]!.result).toBe("0 ids on more than one row (0 rows)")
           yield* ch.command("DROP TABLE wallet_backfill_plan")
-          const broken = yield* tradesGates
+          const { gates: broken } = yield* tradesGates()
           expect(broken[0]).toMatchObject({ ok: false, result: "missing: wallet_backfill_plan (run `polybackfill migrate`)" })
         }).pipe(Effect.provide(layers))
       }).pipe(Effect.scoped, Effect.provide(layerTestClickHouseOn(engine, "trades"))), 120_000)
