@@ -41,7 +41,7 @@ const options = {
   wallets: Options.integer("wallets").pipe(Options.withPseudoName("N"), Options.withDescription("trading wallets in the simulated world"), Options.withDefault(500)),
   top: Options.integer("top").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("the trades job's wallets: the N with the most CLOB volume, as plan trades --top"),
+    Options.withDescription("the trades job's wallets: the N with the most CLOB volume, as plan trades --top (default 100)"),
     Options.withDefault(100)
   ),
   workers: Options.integer("workers").pipe(Options.withPseudoName("N"), Options.withDescription("units and requests at once"), Options.withDefault(64)),
