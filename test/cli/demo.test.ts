@@ -56,7 +56,7 @@ describe("polybackfill demo", () => {
   }, 120_000)
 
   // What `npm ci && npm run demo` does on a machine with Node alone (no server: the embedded engine).
-  it.runIf(testEngines().includes("embedded"))("runs on the embedded engine, and the query commands it prints run", async () => {
+  it.runIf(testEngines().includes("embedded"))("runs on the embedded engine with the same trades, ghost markets, gate and leaderboard as the ledger, and the commands it prints run", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "polybackfill-demo-embedded-"))
     try {
       const result = await runCli([...DEMO_ARGS, "--clickhouse-url", "embedded", "--state-dir", stateDir], { timeoutMs: 90_000 })
