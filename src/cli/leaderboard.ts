@@ -8,6 +8,9 @@ import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 import { suggestWith, withSuggestedFlags } from "./suggest.js"
 
+/** Resolved markets a wallet needs to be ranked, unless --min-markets says otherwise. */
+export const DEFAULT_MIN_MARKETS = 10
+
 export const leaderboardCommand = Command.make(
   "leaderboard",
   {
@@ -15,7 +18,7 @@ export const leaderboardCommand = Command.make(
       Options.withDescription("rank by Omega (threshold 0; a wallet with no loss ranks first), realized P&L, win rate or volume"),
       Options.withDefault("omega" as const)
     ),
-    minMarkets: Options.integer("min-markets").pipe(Options.withPseudoName("N"), Options.withDescription("resolved markets a wallet needs to be ranked"), Options.withDefault(10)),
+    minMarkets: Options.integer("min-markets").pipe(Options.withPseudoName("N"), Options.withDescription("resolved markets a wallet needs to be ranked"), Options.withDefault(DEFAULT_MIN_MARKETS)),
     top: Options.integer("top").pipe(Options.withPseudoName("N"), Options.withDescription("how many wallets"), Options.withDefault(50)),
     format: Options.choice("format", REPORT_FORMATS).pipe(Options.withDefault("table" as const)),
     ...clickhouseOptions,

@@ -15,20 +15,32 @@ import { clickhouseOptions, logOptions, withLogging } from "./common.js"
 import { suggestWith, withSuggestedFlags } from "./suggest.js"
 
 /** Raised when the gate refuses the rebuild: exit 1, nothing swapped. */
-class GateFailed extends Data.TaggedError("GateFailed")<{ readonly message: string }> {}
+export class GateFailed extends Data.TaggedError("GateFailed")<{ readonly message: string }> {}
 
-const gateLine = (g: Gate) =>
+export const gateLine = (g: Gate) =>
   `gate ${g.name}: ${g.passed ? "ok" : "FAILED"}, value ${Number(g.value.toFixed(6))} (threshold ${g.name === "direction" ? `>= ${g.threshold}` : `<= ${g.threshold}`}): ${g.detail}`
 
 /** post_rebuild_snapshot_20260503T120000Z.json */
 export const snapshotName = (epochMs: number): string =>
   `post_rebuild_snapshot_${new Date(epochMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.json`
 
-const summaryLines = (s: Snapshot): ReadonlyArray<string> => [
+export const summaryLines = (s: Snapshot): ReadonlyArray<string> => [
   `${s.trades} trades, ${s.wallets} wallets, ${s.markets} markets (${s.marketsResolved} resolved)`,
   `total realized P&L ${s.totalPnl.toFixed(2)} USDC, volume ${s.volume.toFixed(2)} USDC, fees ${s.fees.toFixed(2)} USDC`,
   `--oversell ${s.oversell}: ${s.oversold.sells} sells beyond the recorded holding, ${s.oversold.volume.toFixed(2)} USDC of volume`
 ]
+
+/** Writes post_rebuild_snapshot_<timestamp>.json into `dir`; returns its path. */
+export const writeSnapshot = (dir: string, nowMs: number, snapshot: Snapshot, fix: string): Effect.Effect<string, UsageError> => {
+  const path = join(dir, snapshotName(nowMs))
+  return Effect.try({
+    try: () => {
+      writeFileSync(path, `${JSON.stringify({ createdAt: new Date(nowMs).toISOString(), ...snapshot }, null, 2)}\n`)
+      return path
+    },
+    catch: (e) => new UsageError({ message: `cannot write the snapshot ${path}: ${String(e).split("\n")[0]} (${fix})` })
+  })
+}
 
 const rebuildCommand = Command.make(
   "rebuild",
@@ -63,11 +75,7 @@ const rebuildCommand = Command.make(
         { oversell: opts.oversell, directionThreshold: opts.directionThreshold, bucketTrades: opts.bucketTrades, now: Math.floor(nowMs / 1000) },
         (line) => Effect.logInfo(line)
       )
-      const path = join(opts.snapshotDir, snapshotName(nowMs))
-      yield* Effect.try({
-        try: () => writeFileSync(path, `${JSON.stringify({ createdAt: new Date(nowMs).toISOString(), ...snapshot }, null, 2)}\n`),
-        catch: (e) => new UsageError({ message: `cannot write the snapshot ${path}: ${String(e).split("\n")[0]} (check --snapshot-dir)` })
-      })
+      const path = yield* writeSnapshot(opts.snapshotDir, nowMs, snapshot, "check --snapshot-dir")
       for (const line of summaryLines(snapshot)) yield* Console.log(line)
       for (const g of snapshot.gates) {
         yield* Console.log(gateLine(g))

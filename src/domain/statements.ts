@@ -628,6 +628,13 @@ export const EXAMPLE_QUERIES: ReadonlyArray<{ readonly title: string; readonly s
       // Subqueries in a JOIN carry aliases: current releases refuse them without (joined_subquery_requires_alias).
       "SELECT question, fills FROM (SELECT condition_id, count() AS fills FROM clob_fills FINAL GROUP BY condition_id) AS f " +
       "ANY INNER JOIN (SELECT condition_id, question FROM markets FINAL) AS m USING condition_id ORDER BY fills DESC LIMIT 5"
+  },
+  {
+    title: "ghost markets: traded per the Data-API, unknown to Gamma and the CLOB tables (the union view pm_trades_with_external)",
+    sql:
+      "SELECT title, trades, wallets, volume_usdc FROM (SELECT condition_id, count() AS trades, uniqExact(wallet) AS wallets, round(sum(usdc), 2) AS volume_usdc " +
+      "FROM pm_trades_with_external WHERE data_source = 'polymarket_data_api' GROUP BY condition_id) AS g " +
+      "ANY INNER JOIN (SELECT condition_id, any(title) AS title FROM external_trades_raw FINAL GROUP BY condition_id) AS e USING condition_id ORDER BY volume_usdc DESC"
   }
 ]
 

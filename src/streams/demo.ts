@@ -1,6 +1,8 @@
 import { Clock, Effect } from "effect"
+import { DATA_API_SOURCE } from "../domain/dataApi.js"
 import type { ClickHouseError, SourceUnavailable } from "../domain/errors.js"
-import { Catalogue, DemoReport, EXAMPLE_QUERIES } from "../domain/statements.js"
+import type { LeaderboardEntry } from "../domain/pnlReport.js"
+import { Catalogue, DemoReport, EXAMPLE_QUERIES, Pnl, PNL_TABLES, Trades } from "../domain/statements.js"
 import { TABLES } from "../domain/tables.js"
 import { ClickHouse } from "../services/ClickHouse.js"
 import type { Progress } from "../services/Progress.js"
@@ -11,6 +13,8 @@ import { runJob } from "./engine.js"
 import type { Job } from "./Job.js"
 import type { PlanFailed, PlanResult } from "./plan.js"
 import { planJob } from "./plan.js"
+import type { Snapshot } from "./pnlRebuild.js"
+import { DEFAULT_REBUILD, rebuildPnl } from "./pnlRebuild.js"
 import type { SinkStopped } from "./sink.js"
 import type { UsageError } from "../domain/errors.js"
 
@@ -48,12 +52,25 @@ export interface Coverage {
   /** Fills by where they were read: the subgraph (V1 only) or the chain (both eras). */
   readonly fromGoldsky: number
   readonly fromChain: number
+  /** Markets only the Data-API knows (no CLOB fill), as pm_trades_with_external shows them, and their trades. */
+  readonly ghostMarkets: number
+  readonly ghostTrades: number
+}
+
+/** `pnl rebuild` after the jobs, and the leaderboard it swapped in. */
+export interface DemoPnl {
+  readonly snapshot: Snapshot
+  /** When it ran (the snapshot file's name) and how long it took. */
+  readonly nowMs: number
+  readonly ms: number
+  readonly leaderboard: ReadonlyArray<LeaderboardEntry>
 }
 
 export interface DemoReport {
   readonly jobs: ReadonlyArray<JobReport>
   readonly tables: ReadonlyArray<TableCount>
   readonly coverage: Coverage
+  readonly pnl: DemoPnl
   readonly wallMs: number
   /** Where it all landed: `status --database` reads it there. */
   readonly database: string
@@ -64,13 +81,21 @@ export { EXAMPLE_QUERIES }
 const countOf = (clickhouse: ClickHouse["Type"], table: string, final: boolean) =>
   Effect.map(clickhouse.query(DemoReport.count.sql(table, final), DemoReport.count.rows), (rows) => rows[0]?.n ?? 0)
 
+/** The leaderboard the demo shows: by Omega, wallets with at least `minMarkets` resolved markets. */
+export interface DemoLeaderboard {
+  readonly minMarkets: number
+  readonly top: number
+}
+
 /**
  * The demo's work once the simulator, ClickHouse and the migrations are in place: plan and run every
- * job in order, then count what landed (FINAL) and check the example queries run.
+ * job in order, rebuild wallet P&L (as `pnl rebuild` with its defaults), read the leaderboard, then count
+ * what landed (FINAL) and check the example queries run.
  */
 export const runDemo = <R>(
   jobs: ReadonlyArray<Job<R>>,
-  engine: Omit<EngineOptions, "selection">
+  engine: Omit<EngineOptions, "selection">,
+  leaderboard: DemoLeaderboard
 ): Effect.Effect<DemoReport, ClickHouseError | UnitStoreError | PlanFailed | SinkStopped | UsageError | SourceUnavailable, R | ClickHouse | UnitStore | RowSink | Progress> =>
   Effect.gen(function* () {
     const clickhouse = yield* ClickHouse
@@ -84,14 +109,21 @@ export const runDemo = <R>(
       })
       reports.push({ job: job.name, plan, run })
     }
-    const tableNames = [...new Set(jobs.flatMap((j) => j.tables)), TABLES.quarantine]
+    const nowMs = yield* Clock.currentTimeMillis
+    const snapshot = yield* rebuildPnl({ ...DEFAULT_REBUILD, now: Math.floor(nowMs / 1000) })
+    const board = yield* clickhouse.query(Pnl.leaderboard.sql("omega", leaderboard.minMarkets, leaderboard.top), Pnl.leaderboard.rows)
+    const pnl: DemoPnl = { snapshot, nowMs, ms: (yield* Clock.currentTimeMillis) - nowMs, leaderboard: board }
+    // The P&L tables are plain MergeTree (rebuilt whole, no duplicates to fold), as is quarantine: no FINAL.
+    const plain = new Set<string>([TABLES.quarantine, ...PNL_TABLES])
+    const tableNames = [...new Set(jobs.flatMap((j) => j.tables)), ...PNL_TABLES, TABLES.quarantine]
     const tables: Array<TableCount> = []
     for (const table of tableNames) {
       if (!/^[a-z_][a-z0-9_]*$/.test(table)) continue
-      tables.push({ table, rows: yield* countOf(clickhouse, table, table !== TABLES.quarantine) })
+      tables.push({ table, rows: yield* countOf(clickhouse, table, !plain.has(table)) })
     }
     const span = yield* clickhouse.query(DemoReport.fillsSpan.sql(), DemoReport.fillsSpan.rows)
     const s = span[0]
+    const ghost = (yield* clickhouse.query(Trades.perSource.sql(), Trades.perSource.rows)).find((r) => r.data_source === DATA_API_SOURCE)
     const coverage: Coverage = {
       markets: yield* countOf(clickhouse, TABLES.markets, true),
       marketsWithFills: s?.m ?? 0,
@@ -100,9 +132,11 @@ export const runDemo = <R>(
       fillsFrom: s?.lo ?? 0,
       fillsTo: s?.hi ?? 0,
       fromGoldsky: s?.g ?? 0,
-      fromChain: s?.c ?? 0
+      fromChain: s?.c ?? 0,
+      ghostMarkets: ghost?.markets ?? 0,
+      ghostTrades: ghost?.trades ?? 0
     }
     for (const q of EXAMPLE_QUERIES) yield* clickhouse.command(q.sql)
     const ended = yield* Clock.currentTimeMillis
-    return { jobs: reports, tables, coverage, wallMs: ended - started, database: clickhouse.database }
+    return { jobs: reports, tables, coverage, pnl, wallMs: ended - started, database: clickhouse.database }
   })
