@@ -4,7 +4,7 @@ import * as Process from "@effect/platform/Command"
 import { existsSync } from "node:fs"
 import { Config, Console, Effect, Option } from "effect"
 import { LocalClickHouseError } from "../domain/errors.js"
-import { EMBEDDED_URL } from "../domain/settings.js"
+import { isEmbeddedUrl } from "../domain/settings.js"
 import { ensureLocalClickHouse, localClickHouseStatus, stopLocalClickHouse } from "../layers/LocalClickHouse.js"
 import { findServerBinary } from "../layers/localClickHouseConfig.js"
 import { notAnsweringMessage, notRunningMessage, startedMessage } from "./clickhouseLayer.js"
@@ -19,7 +19,7 @@ const refuseEmbedded = (verb: string) =>
     Config.option,
     Effect.orElseSucceed(() => Option.none<string>()),
     Effect.flatMap((url) =>
-      Option.exists(url, (u) => u.trim().toLowerCase() === EMBEDDED_URL)
+      Option.exists(url, isEmbeddedUrl)
         ? new LocalClickHouseError({
             message: `clickhouse ${verb} manages a server, and CLICKHOUSE_URL=embedded runs the engine inside each command, so there is nothing to ${verb}: unset CLICKHOUSE_URL to use the managed server (installed by "polybackfill clickhouse install")`
           })

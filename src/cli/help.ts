@@ -147,8 +147,6 @@ const usageLine = (program: string, path: ReadonlyArray<string>, usage: Usage.Us
         walk(u.right, optional)
         return
       case "Optional":
-        walk(u.usage, true)
-        return
       case "Repeated":
         walk(u.usage, true)
         return

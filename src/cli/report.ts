@@ -2,6 +2,7 @@ import { ValidationError } from "@effect/cli"
 import { Cause, Effect, Exit } from "effect"
 import type { Teardown } from "@effect/platform/Runtime"
 import { processTerminal } from "../layers/Terminal.js"
+import { UsageError } from "../domain/errors.js"
 
 /** One line for any failure a command can end with; tagged errors carry a message written for users. */
 export const describeFailure = (error: unknown): string => {
@@ -15,9 +16,6 @@ export const describeFailure = (error: unknown): string => {
 export const EXIT_CODES =
   "Exit codes: 0 every selected unit ended done; 1 a unit ended in error, a source was not there or the command failed " +
   "(one line on stderr says what to fix); 2 a usage error (unknown command or flag, bad value); 130 interrupted (Ctrl+C)."
-
-const isUsageError = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "_tag" in error && error._tag === "UsageError"
 
 /**
  * Exit codes: 0 ok, 1 a failure (one line on stderr, no stack trace), 2 a usage error (the parser has
@@ -34,7 +32,7 @@ export const reportFailures = <A, E, R>(program: Effect.Effect<A, E, R>): Effect
         }
         processTerminal().clearStatus()
         process.stderr.write(`polybackfill: ${describeFailure(error)}\n`)
-        process.exitCode = isUsageError(error) ? 2 : 1
+        process.exitCode = error instanceof UsageError ? 2 : 1
       })
     ),
     Effect.catchAllDefect((defect) =>

@@ -1,17 +1,19 @@
 import { Options } from "@effect/cli"
-import { Config, Effect, Either, Option } from "effect"
+import { Config, Duration, Effect, Either, Option } from "effect"
 import { UsageError } from "../domain/errors.js"
 import type { Selection, Shard } from "../domain/units.js"
 import { ALL_SHARDS, parseShard } from "../domain/units.js"
 import type { GovernorOptions } from "../layers/GovernorFromOptions.js"
 import { validateGovernorOptions } from "../layers/GovernorFromOptions.js"
+import { DEFAULT_STALL_TIMEOUT as ENGINE_STALL_TIMEOUT } from "../streams/engine.js"
 
 export const DEFAULT_WORKERS = "auto"
 export const DEFAULT_BATCH_SIZE = 5000
 export const DEFAULT_CHECKPOINT_INTERVAL = 5000
 export const DEFAULT_FLUSH_INTERVAL = "2s"
 export const DEFAULT_REQUEST_TIMEOUT = "30s"
-export const DEFAULT_STALL_TIMEOUT = "60s"
+/** The engine's own default, as the flag spells it. */
+export const DEFAULT_STALL_TIMEOUT = `${Duration.toSeconds(ENGINE_STALL_TIMEOUT)}s`
 
 /** `run`'s flags. The seeds' environment names work as fallbacks. */
 /** --checkpoint's environment variable, shared by plan, run and status: one setting for a deployment that keeps its plan in files. */

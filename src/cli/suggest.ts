@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { ClickHouseError, LocalClickHouseError, UsageError } from "../domain/errors.js"
 import { redactUrl } from "../domain/redact.js"
-import { DEFAULT_SOURCES, EMBEDDED_URL } from "../domain/settings.js"
+import { DEFAULT_SOURCES, isEmbeddedUrl } from "../domain/settings.js"
 import { SinkStopped } from "../streams/sink.js"
 import type { SourceName } from "../domain/sourceNames.js"
 import { SOURCE_SETTINGS } from "../domain/sourceNames.js"
@@ -24,7 +24,7 @@ const TAKES_SOURCES = new Set(["run", "plan"])
 /** Single quotes for anything a shell would read otherwise (`***` of a redacted key among them). */
 const shellWord = (value: string): string => (/^[A-Za-z0-9_./:@=,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`)
 
-const printable = (url: string): string => (url.trim().toLowerCase() === EMBEDDED_URL ? url : redactUrl(url))
+const printable = (url: string): string => (isEmbeddedUrl(url) ? url : redactUrl(url))
 
 const sourceUrls = (name: SourceName, urls: SourceOptionValues): ReadonlyArray<string> => {
   if (name === "rpc") return urls.rpcUrl

@@ -41,6 +41,9 @@ export type ClickHouseTarget =
 /** The URL value that selects the in-process engine (`--clickhouse-url embedded`, `CLICKHOUSE_URL=embedded`). */
 export const EMBEDDED_URL = "embedded"
 
+/** Whether a ClickHouse URL (flag or CLICKHOUSE_URL) asks for the embedded engine. */
+export const isEmbeddedUrl = (url: string): boolean => url.trim().toLowerCase() === EMBEDDED_URL
+
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 
 /** ClickHouse's default HTTP ports; CLICKHOUSE_HOST without a port means these (not 80/443). */
@@ -92,7 +95,7 @@ export const resolveClickHouse = (flags: ClickHouseFlags, env: ClickHouseEnv): C
   const explicitUrl = Option.firstSomeOf([flags.url, env.url])
   const rawUrl = Option.isSome(explicitUrl) ? explicitUrl : Option.map(env.host, (host) => hostUrl(host, env.port))
   if (Option.isNone(rawUrl)) return { _tag: "Managed", database }
-  if (rawUrl.value.trim().toLowerCase() === EMBEDDED_URL) return { _tag: "Embedded", database }
+  if (isEmbeddedUrl(rawUrl.value)) return { _tag: "Embedded", database }
   let url: URL
   try {
     url = new URL(rawUrl.value)

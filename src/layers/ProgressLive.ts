@@ -46,7 +46,6 @@ export const makeLogLines = (every: Duration.DurationInput = Duration.seconds(10
 /** A live line when stderr is a terminal, plain log lines otherwise (--log-file keeps them either way). */
 export const makeProgress = (writer: TerminalWriter): ProgressApi => (writer.live ? makeTerminal(writer) : makeLogLines())
 
-export const layerTerminal: Layer.Layer<Progress> = Layer.sync(Progress, () => makeTerminal())
 export const layerLogLines: Layer.Layer<Progress> = Layer.succeed(Progress, makeLogLines())
 export const layerAuto: Layer.Layer<Progress> = Layer.sync(Progress, () => makeProgress(processTerminal()))
 
