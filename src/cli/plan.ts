@@ -8,7 +8,7 @@ import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, sourceOptions, withLogging } from "./common.js"
 import { jobByName, layerSources, layerUnitStore } from "./jobLayers.js"
 import { layerOnchainSettings, onchainPlanOptions, resolvePlanWindow } from "./onchainOptions.js"
-import { checkpointEnv } from "./runOptions.js"
+import { checkpointOption } from "./runOptions.js"
 import { suggestCommand, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 import { layerTradesSettings, resolveTradesPlan, tradesPlanOptions } from "./tradesOptions.js"
 
@@ -17,11 +17,7 @@ export const planCommand = Command.make(
   {
     job: Args.text({ name: "job" }).pipe(Args.withDescription("the job to plan: markets, fills, onchain, trades")),
     rebuild: Options.boolean("rebuild").pipe(Options.withDescription("start over: every unit back to pending (says how many done units it discards)")),
-    checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-      Options.withDescription("where unit status and cursors live, as for run (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
-      Options.withFallbackConfig(checkpointEnv),
-      Options.withDefault("clickhouse" as const)
-    ),
+    checkpoint: checkpointOption,
     ...onchainPlanOptions,
     ...tradesPlanOptions,
     ...clickhouseOptions,

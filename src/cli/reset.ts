@@ -3,6 +3,7 @@ import { Console, Effect, Layer, Option } from "effect"
 import { formatReset, resetUnits } from "../streams/reset.js"
 import { layerClickHouseFromOptions } from "./clickhouseLayer.js"
 import { clickhouseOptions, logOptions, withLogging } from "./common.js"
+import { checkpointOption } from "./runOptions.js"
 import { suggestWith, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { jobByName, layerFileStore } from "./jobLayers.js"
@@ -15,10 +16,7 @@ export const resetCommand = Command.make(
       Options.withDescription("the units to put back to pending: those in error, or those left in_progress (by a run that died)")
     ),
     unit: Options.text("unit").pipe(Options.withPseudoName("KEY"), Options.withDescription("only this unit (a wallet address for trades, a condition id for fills, ...)"), Options.optional),
-    checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-      Options.withDescription("where unit status and cursors live (as for run)"),
-      Options.withDefault("clickhouse" as const)
-    ),
+    checkpoint: checkpointOption,
     ...clickhouseOptions,
     ...logOptions
   },

@@ -15,10 +15,17 @@ export const DEFAULT_REQUEST_TIMEOUT = "30s"
 /** The engine's own default, as the flag spells it. */
 export const DEFAULT_STALL_TIMEOUT = `${Duration.toSeconds(ENGINE_STALL_TIMEOUT)}s`
 
-/** `run`'s flags. The seeds' environment names work as fallbacks. */
-/** --checkpoint's environment variable, shared by plan, run and status: one setting for a deployment that keeps its plan in files. */
-export const checkpointEnv = Config.literal("clickhouse", "file")("POLYBACKFILL_CHECKPOINT")
+/** --checkpoint's environment variable: one setting for a deployment that keeps its plan in files. */
+const checkpointEnv = Config.literal("clickhouse", "file")("POLYBACKFILL_CHECKPOINT")
 
+/** Where unit status and cursors live; every command that reads or writes units takes it. */
+export const checkpointOption = Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
+  Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
+  Options.withFallbackConfig(checkpointEnv),
+  Options.withDefault("clickhouse" as const)
+)
+
+/** `run`'s flags. The seeds' environment names work as fallbacks. */
 export const runOptions = {
   workers: Options.text("workers").pipe(
     Options.withPseudoName("auto|N"),
@@ -67,11 +74,7 @@ export const runOptions = {
     Options.withFallbackConfig(Config.integer("CHECKPOINT_INTERVAL")),
     Options.withDefault(DEFAULT_CHECKPOINT_INTERVAL)
   ),
-  checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-    Options.withDescription("where unit status and cursors live: ClickHouse backfill_units, or a crash-safe log under --state-dir (env POLYBACKFILL_CHECKPOINT; default clickhouse)"),
-    Options.withFallbackConfig(checkpointEnv),
-    Options.withDefault("clickhouse" as const)
-  ),
+  checkpoint: checkpointOption,
   retryErrors: Options.boolean("retry-errors").pipe(Options.withDescription("also run units that ended in error")),
   requestTimeout: Options.text("request-timeout").pipe(
     Options.withPseudoName("DURATION"),

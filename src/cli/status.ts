@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command } from "@effect/cli"
 import { Console, Effect, Layer, Option } from "effect"
 import { UnitStore } from "../services/UnitStore.js"
 import { fillsCoverage, formatFillsCoverage } from "../streams/fillsCoverage.js"
@@ -15,7 +15,7 @@ import { layerClickHouse as layerHeartbeatsClickHouse } from "../layers/Heartbea
 import { layerClickHouse as layerUnitsClickHouse } from "../layers/UnitStoreClickHouse.js"
 import { jobByName, layerFileStore } from "./jobLayers.js"
 import { processAlive } from "./run.js"
-import { checkpointEnv } from "./runOptions.js"
+import { checkpointOption } from "./runOptions.js"
 import { suggestWith, withFlagsIn, withSuggestedFlags } from "./suggest.js"
 import { jobNames } from "../streams/jobs/index.js"
 
@@ -62,11 +62,7 @@ export const statusCommand = Command.make(
   "status",
   {
     job: Args.text({ name: "job" }).pipe(Args.withDescription("one job (default: every job with units)"), Args.optional),
-    checkpoint: Options.choice("checkpoint", ["clickhouse", "file"] as const).pipe(
-      Options.withDescription("where unit status and cursors live, as for run (env POLYBACKFILL_CHECKPOINT, default clickhouse)"),
-      Options.withFallbackConfig(checkpointEnv),
-      Options.withDefault("clickhouse" as const)
-    ),
+    checkpoint: checkpointOption,
     ...clickhouseOptions,
     ...logOptions
   },
