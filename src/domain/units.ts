@@ -179,6 +179,9 @@ export const failed = (row: UnitWrite, cursor: string, rows: number, message: st
   last_run_at: nowS
 })
 
+/** Back to pending at the cursor it reached (the next run resumes there), with no error and no owner: `reset`. */
+export const resetToPending = (row: BackfillUnitRow): UnitWrite => ({ ...withoutVersion(row), status: "pending", error_message: "", run_id: "" })
+
 /** Back to pending after a clean stop, keeping the cursor so the next run resumes mid-unit. */
 export const released = (row: UnitWrite, cursor: string, rows: number, nowS: number): UnitWrite => ({
   ...row,

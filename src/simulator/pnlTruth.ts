@@ -1,4 +1,5 @@
 import { ghostMarkets } from "./ghost.js"
+import { externalTradeId } from "./groundTruth.js"
 import { marketTxs } from "./ledger.js"
 import { marketInfo, payoutsOf, walletAddress } from "./market.js"
 import type { World } from "./world.js"
@@ -119,7 +120,7 @@ export const floorPnlOfGhostMarkets = (world: World): Map<string, Map<string, nu
   for (const g of ghostMarkets(world)) {
     const trades = g.trades.map((t) => {
       const wallet = walletAddress(world, t.wallet)
-      return { t, wallet, id: `${t.txHash}_${wallet}_${g.tokenIds[t.outcome]!}_${t.side}` }
+      return { t, wallet, id: externalTradeId(t.txHash, wallet, g.tokenIds[t.outcome]!, t.side) }
     })
     trades.sort((a, b) => a.t.timestamp - b.t.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const book = new FloorBook()

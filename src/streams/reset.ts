@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import type { BackfillUnitRow, UnitStatus } from "../domain/tables.js"
-import type { UnitWrite } from "../domain/units.js"
+import type { UnitStatus } from "../domain/tables.js"
+import { resetToPending } from "../domain/units.js"
 import { UnitStore } from "../services/UnitStore.js"
 
 export type ResettableStatus = Extract<UnitStatus, "error" | "in_progress">
@@ -11,12 +11,6 @@ export interface ResetResult {
   readonly units: ReadonlyArray<{ readonly unitKey: string; readonly cursor: string; readonly message: string }>
 }
 
-/** Back to pending at the cursor it reached (the next run resumes there), with no error and no owner. */
-const toPending = (u: BackfillUnitRow): UnitWrite => {
-  const { version: _v, ...row } = u
-  return { ...row, status: "pending", error_message: "", run_id: "" }
-}
-
 /**
  * `reset <job> --status error|in_progress [--unit KEY]`: the runbook's UPDATEs, through the unit store
  * (either checkpoint), as new versions of the units, so nothing is edited in place.
@@ -25,7 +19,7 @@ export const resetUnits = (job: string, from: ResettableStatus, unitKey: string 
   Effect.gen(function* () {
     const store = yield* UnitStore
     const picked = (yield* store.load(job)).filter((u) => u.status === from && (unitKey === undefined || u.unit_key === unitKey))
-    if (picked.length > 0) yield* store.save(picked.map(toPending))
+    if (picked.length > 0) yield* store.save(picked.map(resetToPending))
     const result: ResetResult = {
       job,
       from,
