@@ -89,10 +89,8 @@ const EXAMPLE_WALLET = Schema.decodeSync(Address)("0x00000003a1b2c3d4e5f60718293
 
 export const Pnl = {
   /** Staging tables, fresh for each rebuild: `<table>_staging` with the table's columns and engine. */
-  resetMarketStaging: command({ name: "pnl.resetMarketStaging", sql: () => resetStaging("wallet_market_pnl"), example: [] }),
-  createMarketStaging: command({ name: "pnl.createMarketStaging", sql: () => createStaging("wallet_market_pnl"), example: [] }),
-  resetLeaderboardStaging: command({ name: "pnl.resetLeaderboardStaging", sql: () => resetStaging("wallet_leaderboard"), example: [] }),
-  createLeaderboardStaging: command({ name: "pnl.createLeaderboardStaging", sql: () => createStaging("wallet_leaderboard"), example: [] }),
+  resetStaging: command({ name: "pnl.resetStaging", sql: resetStaging, example: ["wallet_leaderboard"] }),
+  createStaging: command({ name: "pnl.createStaging", sql: createStaging, example: ["wallet_leaderboard"] }),
   tradeCount: query({
     name: "pnl.tradeCount",
     sql: () => `SELECT (SELECT count() FROM ${TABLES.clobFills}) + (SELECT count() FROM ${TABLES.externalTrades}) AS n`,
@@ -214,12 +212,12 @@ export const Pnl = {
   /** Per resolved market: P&L under `short` plus the fees paid, which is 0 when no fill is missing or doubled. */
   conservation: query({
     name: "pnl.gate.conservation",
-    sql: (offenders: boolean) =>
+    sql: () =>
       "SELECT condition_id, sum(pnl_short) AS pnl, sum(fee_value) AS fees, pnl + fees AS gap " +
       `FROM ${staging("wallet_market_pnl")} WHERE resolved = 1 GROUP BY condition_id` +
-      (offenders ? " HAVING abs(gap) > 0.01 ORDER BY abs(gap) DESC, condition_id LIMIT 10" : ""),
+      " HAVING abs(gap) > 0.01 ORDER BY abs(gap) DESC, condition_id LIMIT 10",
     rows: Schema.Struct({ condition_id: Schema.String, pnl: N, fees: N, gap: N }),
-    example: [true]
+    example: []
   }),
   conservationCount: query({
     name: "pnl.gate.conservationCount",

@@ -192,7 +192,7 @@ const runGate = (directionThreshold: number) =>
     const wrongWay = directionOk ? [] : yield* ch.query(Pnl.directionOffenders.sql(), Pnl.directionOffenders.rows)
     const [cons] = yield* ch.query(Pnl.conservationCount.sql(), Pnl.conservationCount.rows)
     const failing = cons?.failing ?? 0
-    const gaps = failing === 0 ? [] : yield* ch.query(Pnl.conservation.sql(true), Pnl.conservation.rows)
+    const gaps = failing === 0 ? [] : yield* ch.query(Pnl.conservation.sql(), Pnl.conservation.rows)
     const oneHot = [...chain.map((r) => ({ ...r, from: "market_resolutions" })), ...gamma.map((r) => ({ ...r, from: "markets (Gamma outcomePrices)" }))]
     const gates: ReadonlyArray<Gate> = [
       {
@@ -241,7 +241,10 @@ const runGate = (directionThreshold: number) =>
 export const rebuildPnl = (options: RebuildOptions, say: (line: string) => Effect.Effect<void> = () => Effect.void) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse
-    for (const s of [Pnl.resetMarketStaging, Pnl.createMarketStaging, Pnl.resetLeaderboardStaging, Pnl.createLeaderboardStaging]) yield* ch.command(s.sql())
+    for (const table of PNL_TABLES) {
+      yield* ch.command(Pnl.resetStaging.sql(table))
+      yield* ch.command(Pnl.createStaging.sql(table))
+    }
     const fates = yield* loadFates
     const [count] = yield* ch.query(Pnl.tradeCount.sql(), Pnl.tradeCount.rows)
     const buckets = Math.max(1, Math.ceil((count?.n ?? 0) / options.bucketTrades))
