@@ -89,8 +89,12 @@ const EXAMPLE_WALLET = Schema.decodeSync(Address)("0x00000003a1b2c3d4e5f60718293
 
 export const Pnl = {
   /** Staging tables, fresh for each rebuild: `<table>_staging` with the table's columns and engine. */
-  resetStaging: command({ name: "pnl.resetStaging", sql: resetStaging, example: ["wallet_leaderboard"] }),
-  createStaging: command({ name: "pnl.createStaging", sql: createStaging, example: ["wallet_leaderboard"] }),
+  // One entry per table, not one taking the table: the both-engine test runs entries in order, and the
+  // later entries read both staging tables these create.
+  resetMarketStaging: command({ name: "pnl.resetMarketStaging", sql: () => resetStaging("wallet_market_pnl"), example: [] }),
+  createMarketStaging: command({ name: "pnl.createMarketStaging", sql: () => createStaging("wallet_market_pnl"), example: [] }),
+  resetLeaderboardStaging: command({ name: "pnl.resetLeaderboardStaging", sql: () => resetStaging("wallet_leaderboard"), example: [] }),
+  createLeaderboardStaging: command({ name: "pnl.createLeaderboardStaging", sql: () => createStaging("wallet_leaderboard"), example: [] }),
   tradeCount: query({
     name: "pnl.tradeCount",
     sql: () => `SELECT (SELECT count() FROM ${TABLES.clobFills}) + (SELECT count() FROM ${TABLES.externalTrades}) AS n`,

@@ -241,10 +241,7 @@ const runGate = (directionThreshold: number) =>
 export const rebuildPnl = (options: RebuildOptions, say: (line: string) => Effect.Effect<void> = () => Effect.void) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse
-    for (const table of PNL_TABLES) {
-      yield* ch.command(Pnl.resetStaging.sql(table))
-      yield* ch.command(Pnl.createStaging.sql(table))
-    }
+    for (const s of [Pnl.resetMarketStaging, Pnl.createMarketStaging, Pnl.resetLeaderboardStaging, Pnl.createLeaderboardStaging]) yield* ch.command(s.sql())
     const fates = yield* loadFates
     const [count] = yield* ch.query(Pnl.tradeCount.sql(), Pnl.tradeCount.rows)
     const buckets = Math.max(1, Math.ceil((count?.n ?? 0) / options.bucketTrades))
